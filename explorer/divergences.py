@@ -1,0 +1,1332 @@
+r"""One registry of divergences between probability distributions.
+
+``compute(name, p, q)`` is :math:`D(p\|q)` - the first argument is the *target* / reference
+distribution and the second the *model* when fitting. Hence **forward KL** is
+``compute("kl", target, model)`` = KL(target‖model) and **reverse KL** is
+``compute("reverse_kl", target, model)`` = KL(model‖target). Values are the true divergence
+(never a surrogate such as a cross-entropy), in **nats** for the log-based ones unless a
+``base`` is given, and ``inf`` where the divergence is truly infinite (e.g. disjoint supports);
+never NaN.
+
+How a value is obtained (``method``):
+
+``"closed_form"``
+    exact formulas for Gaussian pairs (KL, Rényi/α, χ², Hellinger, Bhattacharyya, W2, 1-D W1 and
+    TV) and for Gaussian mixtures and KDEs (MMD, Cauchy–Schwarz).
+``"quadrature"``
+    log-space Simpson quadrature on a shared grid with infinite-tail detection (1-D and 2-D;
+    see :mod:`explorer._quadrature`); exact sums for :class:`~explorer.distributions.Categorical`.
+``"monte_carlo"``
+    importance sampling of the same integrand from :math:`(p+q)/2` (densities needed).
+``"samples"``
+    estimators from samples only (k-NN KL, unbiased MMD², exact OT, Parzen CS); used when
+    ``p`` and ``q`` are arrays of samples. Divergences without a dedicated estimator fall back
+    to a Gaussian-KDE plug-in (``"kde"``).
+``"auto"``
+    closed form if one exists for the pair, else quadrature (densities), exact sums
+    (categorical) or the sample estimator (arrays).
+
+Examples
+--------
+>>> from explorer.distributions import Gaussian
+>>> from explorer import divergences as dv
+>>> round(dv.compute("kl", Gaussian(0, 1), Gaussian(1, 1)), 6)
+0.5
+>>> round(dv.compute("kl", Gaussian(0, 1), Gaussian(1, 1), method="quadrature"), 6)
+0.5
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import special
+
+from explorer import _quadrature as quad
+from explorer._validation import as_finite_array, as_rng, as_sample_count
+from explorer.distributions import (
+    Categorical,
+    Distribution,
+    Empirical,
+    Gaussian,
+    gaussian_mixture_parts,
+    silverman_bandwidth,
+)
+
+__all__ = [
+    "REGISTRY",
+    "Divergence",
+    "DivergenceValue",
+    "Param",
+    "compute",
+    "compute_all",
+    "evaluate",
+    "get",
+    "names",
+    "register",
+]
+
+NEG_INF = -math.inf
+LOG2 = math.log(2.0)
+_END_TOL = 1e-6  # |alpha - 0|, |alpha - 1|, |order - 1| below which the KL limit is used
+DEFAULT_MC_SAMPLES = 20_000
+DEFAULT_SAMPLES = 2_000
+
+
+# =============================================================================================
+# Registry data model
+# =============================================================================================
+@dataclass(frozen=True)
+class Param:
+    """A continuous parameter of a divergence (e.g. the α of the α-divergence)."""
+
+    name: str
+    default: float
+    low: float = -math.inf
+    high: float = math.inf
+    slider: tuple[float, float] = (0.0, 1.0)
+    doc: str = ""
+    log_slider: bool = False
+
+    def check(self, value: Any) -> float:
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"parameter {self.name!r} must be a number, got {value!r}") from None
+        if math.isnan(v) or not (self.low <= v <= self.high):
+            raise ValueError(f"parameter {self.name!r} must lie in [{self.low}, {self.high}], got {v}")
+        return v
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """One registry entry: the divergence, what is known about it, and how to compute it.
+
+    ``measure(m, **params)`` works on a quadrature grid *or* a categorical pair (an object
+    with ``lp``, ``lq``, ``integrate`` and ``integrate_log``); ``grid``/``categorical`` override
+    it where positions matter (Wasserstein, MMD). ``closed_form(p, q, **params)`` returns a
+    float or ``None`` if the pair has no closed form; ``samples(x, y, rng, **params)`` is the
+    sample estimator.
+    """
+
+    name: str
+    label: str
+    formula: str
+    description: str
+    reference: str
+    symmetric: bool
+    metric: bool
+    sqrt_metric: bool
+    f_divergence: bool
+    behaviour: str | Callable[[Mapping[str, float]], str]
+    units: str = "nats"
+    log_based: bool = True
+    bounded: str = ""
+    generator: Callable[..., Any] | None = None
+    generator_text: str = ""
+    params: tuple[Param, ...] = ()
+    measure: Callable[..., float] | None = None
+    integrand: Callable[..., np.ndarray] | None = None
+    grid: Callable[..., float] | None = None
+    categorical: Callable[..., float] | None = None
+    closed_form: Callable[..., float | None] | None = None
+    samples: Callable[..., float] | None = None
+    sample_estimator: str = ""
+    sample_estimator_params: tuple[Param, ...] = ()
+    notes: str = ""
+
+    def resolve_params(self, given: Mapping[str, Any]) -> dict[str, float]:
+        """Defaults merged with ``given``; unknown names and out-of-range values raise."""
+        valid = {p.name: p for p in (*self.params, *self.sample_estimator_params)}
+        unknown = set(given) - set(valid)
+        if unknown:
+            allowed = ", ".join(sorted(valid)) or "none"
+            raise ValueError(
+                f"unknown parameter(s) {sorted(unknown)} for {self.name!r}; valid: {allowed}"
+            )
+        out = {p.name: p.default for p in self.params}
+        for k, v in given.items():
+            out[k] = valid[k].check(v)
+        return out
+
+    def behaviour_for(self, params: Mapping[str, float] | None = None) -> str:
+        """'mode-seeking', 'mode-covering' or 'balanced' (when fitting q to a target p)."""
+        if callable(self.behaviour):
+            return self.behaviour(self.resolve_params(params or {}))
+        return self.behaviour
+
+    def direction(self, p_name: str = "p", q_name: str = "q") -> str:
+        sep = ", " if self.symmetric else "‖"
+        return f"{self.label}({p_name}{sep}{q_name})"
+
+
+@dataclass(frozen=True)
+class DivergenceValue:
+    """The result of :func:`evaluate`: the number and exactly what it is."""
+
+    name: str
+    label: str
+    value: float
+    units: str
+    method: str
+    note: str = ""
+    params: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def is_infinite(self) -> bool:
+        return math.isinf(self.value)
+
+    def __float__(self) -> float:
+        return self.value
+
+
+REGISTRY: dict[str, Divergence] = {}
+
+
+def register(div: Divergence) -> Divergence:
+    """Add ``div`` to the registry (the UI, tests and docs pick it up from there)."""
+    if div.name in REGISTRY:
+        raise ValueError(f"divergence {div.name!r} is already registered")
+    REGISTRY[div.name] = div
+    return div
+
+
+def names() -> list[str]:
+    """Names of all registered divergences, in registration order."""
+    return list(REGISTRY)
+
+
+def get(name: str) -> Divergence:
+    """The registry entry called ``name`` (``ValueError`` listing the valid names otherwise)."""
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise ValueError(f"unknown divergence {name!r}; choose one of: {', '.join(REGISTRY)}") from None
+
+
+# =============================================================================================
+# Log-space integrands  q·f(p/q)  (lp, lq: log densities, may contain -inf; never NaN out)
+# =============================================================================================
+def _log_abs_expm1(d: np.ndarray) -> np.ndarray:
+    """``log|e^d - 1|`` without overflow or cancellation (``-inf`` at ``d = 0``)."""
+    ad = np.abs(d)
+    with np.errstate(divide="ignore"):
+        return np.log(-np.expm1(-ad)) + np.maximum(d, 0.0)
+
+
+def _f_integrand(core: Callable[..., np.ndarray], f0: Any, fstar: Any) -> Callable[..., np.ndarray]:
+    r"""Wrap the interior formula ``core`` with the boundary conventions of f-divergences.
+
+    Where :math:`q = 0 < p` the integrand is :math:`p\, f^*(0)` with
+    :math:`f^*(0) = \lim_{t\to\infty} f(t)/t`; where :math:`p = 0 < q` it is :math:`q f(0)`;
+    where both vanish it is 0 (Liese & Vajda 2006). ``f0``/``fstar`` may depend on params.
+    """
+
+    def integrand(lp: np.ndarray, lq: np.ndarray, **params: float) -> np.ndarray:
+        lp = np.asarray(lp, dtype=float)
+        lq = np.asarray(lq, dtype=float)
+        pz, qz = lp == NEG_INF, lq == NEG_INF
+        inner = ~(pz | qz)
+        with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+            val = core(np.where(inner, lp, 0.0), np.where(inner, lq, 0.0), **params)
+            a0 = f0(**params) if callable(f0) else f0
+            a1 = fstar(**params) if callable(fstar) else fstar
+            only_p = qz & ~pz
+            only_q = pz & ~qz
+            val = np.where(only_p, math.inf if math.isinf(a1) else np.exp(lp) * a1, val)
+            val = np.where(only_q, math.inf if math.isinf(a0) else np.exp(lq) * a0, val)
+            val = np.where(pz & qz, 0.0, val)
+        return val
+
+    return integrand
+
+
+def _kl_core(lp, lq):
+    return np.exp(lp) * (lp - lq)
+
+
+def _rkl_core(lp, lq):
+    return np.exp(lq) * (lq - lp)
+
+
+def _jeffreys_core(lp, lq):
+    return (np.exp(lp) - np.exp(lq)) * (lp - lq)
+
+
+def _js_core(lp, lq):
+    lm = np.logaddexp(lp, lq) - LOG2
+    return 0.5 * (np.exp(lp) * (lp - lm) + np.exp(lq) * (lq - lm))
+
+
+def _hellinger_core(lp, lq):
+    return 0.5 * np.square(np.exp(0.5 * lp) - np.exp(0.5 * lq))
+
+
+def _tv_core(lp, lq):
+    return 0.5 * np.abs(np.exp(lp) - np.exp(lq))
+
+
+def _chi2_core(lp, lq):
+    return np.exp(lq + 2.0 * _log_abs_expm1(lp - lq))
+
+
+def _neyman_core(lp, lq):
+    return np.exp(lp + 2.0 * _log_abs_expm1(lq - lp))
+
+
+def _alpha_core_upper(lp, lq, a):
+    """``q f_a(p/q)`` for ``a >= 1/2``: ``[p E(a-1, lp-lq) - (p - q)] / a``, E(b,r)=expm1(b r)/b."""
+    b = a - 1.0
+    lr = lp - lq
+    if b == 0.0:
+        pe = np.exp(lp) * lr
+    else:
+        pe = np.sign(lr) * np.exp(lp + _log_abs_expm1(b * lr) - math.log(abs(b)))
+    return (pe - (np.exp(lp) - np.exp(lq))) / a
+
+
+def _alpha_core(lp, lq, alpha):
+    # q f_a(p/q) = p f_{1-a}(q/p): use the form whose leading factor is stable
+    if alpha >= 0.5:
+        return _alpha_core_upper(lp, lq, alpha)
+    return _alpha_core_upper(lq, lp, 1.0 - alpha)
+
+
+def _alpha_f0(alpha):
+    return math.inf if alpha <= 0 else 1.0 / alpha
+
+
+def _alpha_fstar(alpha):
+    return math.inf if alpha >= 1 else 1.0 / (1.0 - alpha)
+
+
+KL_INTEGRAND = _f_integrand(_kl_core, 0.0, math.inf)
+RKL_INTEGRAND = _f_integrand(_rkl_core, math.inf, 0.0)
+JEFFREYS_INTEGRAND = _f_integrand(_jeffreys_core, math.inf, math.inf)
+JS_INTEGRAND = _f_integrand(_js_core, 0.5 * LOG2, 0.5 * LOG2)
+HELLINGER_INTEGRAND = _f_integrand(_hellinger_core, 0.5, 0.5)
+TV_INTEGRAND = _f_integrand(_tv_core, 0.5, 0.5)
+CHI2_INTEGRAND = _f_integrand(_chi2_core, 1.0, math.inf)
+NEYMAN_INTEGRAND = _f_integrand(_neyman_core, math.inf, 1.0)
+_ALPHA_GENERIC = _f_integrand(_alpha_core, _alpha_f0, _alpha_fstar)
+
+
+def ALPHA_INTEGRAND(lp, lq, alpha):
+    """α-divergence integrand; the KL limits are used within 1e-6 of α = 1 and α = 0."""
+    if abs(alpha - 1.0) < _END_TOL:
+        return KL_INTEGRAND(lp, lq)
+    if abs(alpha) < _END_TOL:
+        return RKL_INTEGRAND(lp, lq)
+    return _ALPHA_GENERIC(lp, lq, alpha=alpha)
+
+
+def _log_chernoff_integrand(lp: np.ndarray, lq: np.ndarray, a: float) -> np.ndarray:
+    """``log(p^a q^(1-a))`` with the limits 0^a and 0^(1-a) spelled out (never NaN)."""
+    pz, qz = lp == NEG_INF, lq == NEG_INF
+    with np.errstate(invalid="ignore"):
+        v = a * np.where(pz, 0.0, lp) + (1.0 - a) * np.where(qz, 0.0, lq)
+
+    def zero_power(exponent: float) -> float:  # log(0 ** exponent)
+        return NEG_INF if exponent > 0 else (math.inf if exponent < 0 else 0.0)
+
+    with np.errstate(invalid="ignore"):
+        v = np.where(pz & ~qz, v + zero_power(a), v)
+        v = np.where(qz & ~pz, v + zero_power(1.0 - a), v)
+    return np.where(pz & qz, NEG_INF, v)
+
+
+# =============================================================================================
+# Measures: a quadrature grid or a pair of probability vectors, behind one interface
+# =============================================================================================
+class _Discrete:
+    """Two probability vectors on one support, with the integration interface of a grid."""
+
+    def __init__(self, p: Categorical, q: Categorical):
+        self.p, self.q = p, q
+        with np.errstate(divide="ignore"):
+            self.lp, self.lq = np.log(p.probs), np.log(q.probs)
+
+    @staticmethod
+    def integrate(g: np.ndarray) -> float:
+        if np.any(np.isnan(g)):
+            raise FloatingPointError("NaN in a categorical sum (please report this)")
+        with np.errstate(over="ignore"):
+            s = float(np.sum(g))
+        return math.inf if math.isnan(s) else s
+
+    @staticmethod
+    def integrate_log(lg: np.ndarray) -> float:
+        if np.any(np.isposinf(lg)):
+            return math.inf
+        return float(special.logsumexp(lg))
+
+    def swapped(self) -> _Discrete:
+        return _Discrete(self.q, self.p)
+
+
+def _from_integrand(integrand: Callable[..., np.ndarray]) -> Callable[..., float]:
+    def measure(m: Any, **params: float) -> float:
+        return m.integrate(integrand(m.lp, m.lq, **params))
+
+    return measure
+
+
+def _log_chernoff(m: Any, a: float) -> float:
+    """``log ∫ p^a q^(1-a)`` normalised by the grid masses of p and q (exact for p = q)."""
+    li = m.integrate_log(_log_chernoff_integrand(m.lp, m.lq, a))
+    if math.isinf(li):
+        return li
+    zp = m.integrate_log(m.lp)
+    zq = m.integrate_log(m.lq)
+    return li - a * zp - (1.0 - a) * zq
+
+
+def _renyi_measure(m: Any, order: float) -> float:
+    if abs(order - 1.0) < _END_TOL:
+        return m.integrate(KL_INTEGRAND(m.lp, m.lq))
+    li = _log_chernoff(m, order)
+    if order == 0.0:
+        # D_0 = -log Q(p > 0)
+        lq_on = np.where(m.lp > NEG_INF, m.lq, NEG_INF)
+        return -(m.integrate_log(lq_on) - m.integrate_log(m.lq))
+    if li == math.inf:  # only possible for order > 1
+        return math.inf
+    if li == NEG_INF:  # disjoint supports, order < 1
+        return math.inf
+    return li / (order - 1.0)
+
+
+def _bhattacharyya_measure(m: Any) -> float:
+    li = _log_chernoff(m, 0.5)
+    return math.inf if li == NEG_INF else -li
+
+
+def _cs_measure(m: Any) -> float:
+    lpq = m.integrate_log(m.lp + m.lq)
+    if lpq == NEG_INF:
+        return math.inf
+    lpp = m.integrate_log(2.0 * m.lp)
+    lqq = m.integrate_log(2.0 * m.lq)
+    if math.isinf(lpp) or math.isinf(lqq):
+        return math.inf
+    return -lpq + 0.5 * (lpp + lqq)
+
+
+# -- Wasserstein and MMD on a grid / on categorical vectors ------------------------------------
+def _needs_1d(g: Any, what: str) -> None:
+    if not isinstance(g, quad.Grid1D):
+        raise NotImplementedError(f"{what} by quadrature is 1-D only")
+
+
+def _w1_grid(g: quad.Grid1D) -> float:
+    _needs_1d(g, "W1")
+    return g.integrate(g.cdf_gap())
+
+
+def _w2_grid(g: quad.Grid1D) -> float:
+    """W2² = ∫ (x − T(x))² p(x) dx with T = Q_q∘F_p, integrated in both directions.
+
+    The two integrals are equal when finite; each sees the far tail of its own variable, so
+    the larger of the two (an infinite one included) is the reliable value.
+    """
+    _needs_1d(g, "W2")
+    vals = []
+    for h in (g, g.swapped()):
+        t = h.transport_map()
+        with np.errstate(divide="ignore", over="ignore"):
+            integrand = np.exp(h.lp + 2.0 * np.log(np.abs(h.x - t)))
+        vals.append(h.integrate(integrand))
+    return math.sqrt(max(max(vals), 0.0))
+
+
+def _ot_1d(xa: np.ndarray, wa: np.ndarray, xb: np.ndarray, wb: np.ndarray, power: float) -> float:
+    """Exact 1-D optimal transport cost ``(∫|Q_a(u) - Q_b(u)|^power du)^(1/power)``.
+
+    Atoms ``xa`` (weights ``wa``) and ``xb`` (``wb``); the monotone (quantile) coupling is
+    optimal for convex costs in 1-D.
+    """
+    ia, ib = np.argsort(xa, kind="stable"), np.argsort(xb, kind="stable")
+    xa, wa, xb, wb = xa[ia], wa[ia], xb[ib], wb[ib]
+    ca, cb = np.cumsum(wa), np.cumsum(wb)
+    ca[-1] = cb[-1] = 1.0
+    u = np.union1d(ca, cb)
+    du = np.diff(np.concatenate([[0.0], u]))
+    mid = u - 0.5 * du
+    qa = xa[np.minimum(np.searchsorted(ca, mid), xa.size - 1)]
+    qb = xb[np.minimum(np.searchsorted(cb, mid), xb.size - 1)]
+    return float(np.dot(du, np.abs(qa - qb) ** power) ** (1.0 / power))
+
+
+def _w1_categorical(m: _Discrete) -> float:
+    cp, cq = np.cumsum(m.p.probs), np.cumsum(m.q.probs)
+    return float(np.sum(np.abs(cp - cq)[:-1] * np.diff(m.p.values)))
+
+
+def _w2_categorical(m: _Discrete) -> float:
+    return _ot_1d(m.p.values, m.p.probs, m.q.values, m.q.probs, 2.0)
+
+
+def _rbf(d2: np.ndarray, bandwidth: float) -> np.ndarray:
+    return np.exp(-0.5 * d2 / bandwidth**2)
+
+
+def _mmd_categorical(m: _Discrete, bandwidth: float) -> float:
+    v = m.p.values
+    d = m.p.probs - m.q.probs
+    k = _rbf((v[:, None] - v[None, :]) ** 2, bandwidth)
+    return max(float(d @ k @ d), 0.0)
+
+
+def _mmd_grid(g: Any, bandwidth: float) -> float:
+    """MMD² = ∬ k(x,y) (p-q)(x) (p-q)(y): masses linearly binned, then an FFT convolution."""
+    _needs_1d(g, "MMD")
+    mass = g.w * (np.exp(g.lp) - np.exp(g.lq))
+    lo, hi = g.lo - 6 * bandwidth, g.hi + 6 * bandwidth
+    step = min(g.step, bandwidth / 40.0)
+    nb = int(min(max((hi - lo) / step, 64), 1 << 17))
+    step = (hi - lo) / nb
+    pos = np.clip((g.x - lo) / step, 0.0, nb - 1e-9)
+    i0 = np.floor(pos).astype(int)
+    frac = pos - i0
+    bins = np.zeros(nb + 1)
+    np.add.at(bins, i0, mass * (1 - frac))
+    np.add.at(bins, i0 + 1, mass * frac)
+    lags = np.arange(-nb, nb + 1) * step
+    kern = _rbf(lags**2, bandwidth)
+    size = 1 << math.ceil(math.log2(bins.size + kern.size))
+    conv = np.fft.irfft(np.fft.rfft(bins, size) * np.fft.rfft(kern, size), size)
+    smoothed = conv[nb: nb + bins.size]
+    return max(float(bins @ smoothed), 0.0)
+
+
+# =============================================================================================
+# Closed forms
+# =============================================================================================
+def _gauss_pair(p: Any, q: Any) -> tuple[Gaussian, Gaussian] | None:
+    if isinstance(p, Gaussian) and isinstance(q, Gaussian) and p.dim == q.dim:
+        return p, q
+    return None
+
+
+def _moments(g: Gaussian) -> tuple[np.ndarray, np.ndarray]:
+    return np.atleast_1d(np.asarray(g.mean, dtype=float)), g.cov
+
+
+def _gauss_kl(p, q) -> float | None:
+    """KL(N_p‖N_q) = ½[tr(Σq⁻¹Σp) + Δᵀ Σq⁻¹ Δ − d + ln det Σq/det Σp]."""
+    if _gauss_pair(p, q) is None:
+        return None
+    mp, sp = _moments(p)
+    mq, sq = _moments(q)
+    d = mp.size
+    sq_inv = np.linalg.inv(sq)
+    diff = mq - mp
+    _, ldp = np.linalg.slogdet(sp)
+    _, ldq = np.linalg.slogdet(sq)
+    return float(0.5 * (np.trace(sq_inv @ sp) + diff @ sq_inv @ diff - d + ldq - ldp))
+
+
+def _gauss_log_chernoff(p, q, a: float) -> float | None:
+    """log ∫ p^a q^(1-a) for Gaussians (Gil, Alajaji & Linder 2013); +inf if it diverges."""
+    if _gauss_pair(p, q) is None:
+        return None
+    mp, sp = _moments(p)
+    mq, sq = _moments(q)
+    sa = a * sq + (1.0 - a) * sp
+    eig = np.linalg.eigvalsh(sa)
+    if np.any(eig <= 0):
+        return math.inf
+    diff = mp - mq
+    _, lda = np.linalg.slogdet(sa)
+    _, ldp = np.linalg.slogdet(sp)
+    _, ldq = np.linalg.slogdet(sq)
+    maha = float(diff @ np.linalg.solve(sa, diff))
+    return float(-0.5 * a * (1.0 - a) * maha - 0.5 * (lda - (1.0 - a) * ldp - a * ldq))
+
+
+def _closed_kl(p, q):
+    return _gauss_kl(p, q)
+
+
+def _closed_rkl(p, q):
+    return _gauss_kl(q, p)
+
+
+def _closed_jeffreys(p, q):
+    a = _gauss_kl(p, q)
+    return None if a is None else a + _gauss_kl(q, p)
+
+
+def _closed_renyi(p, q, order):
+    if _gauss_pair(p, q) is None:
+        return None
+    if abs(order - 1.0) < _END_TOL:
+        return _gauss_kl(p, q)
+    if order == 0.0:
+        return 0.0
+    li = _gauss_log_chernoff(p, q, order)
+    return math.inf if li == math.inf else li / (order - 1.0)
+
+
+def _closed_alpha(p, q, alpha):
+    if _gauss_pair(p, q) is None:
+        return None
+    if abs(alpha - 1.0) < _END_TOL:
+        return _gauss_kl(p, q)
+    if abs(alpha) < _END_TOL:
+        return _gauss_kl(q, p)
+    li = _gauss_log_chernoff(p, q, alpha)
+    if li == math.inf:
+        return math.inf
+    return float(-np.expm1(li) / (alpha * (1.0 - alpha)))
+
+
+def _closed_hellinger(p, q):
+    li = _gauss_log_chernoff(p, q, 0.5)
+    return None if li is None else float(-np.expm1(li))
+
+
+def _closed_bhattacharyya(p, q):
+    li = _gauss_log_chernoff(p, q, 0.5)
+    return None if li is None else -li
+
+
+def _closed_chi2(p, q):
+    li = _gauss_log_chernoff(p, q, 2.0)
+    if li is None:
+        return None
+    return math.inf if li == math.inf else float(np.expm1(li))
+
+
+def _closed_neyman(p, q):
+    return _closed_chi2(q, p)
+
+
+def _closed_w2(p, q):
+    """W2² = |Δμ|² + tr(Σp + Σq − 2(Σq^½ Σp Σq^½)^½) (Dowson & Landau 1982)."""
+    if _gauss_pair(p, q) is None:
+        return None
+    mp, sp = _moments(p)
+    mq, sq = _moments(q)
+    if mp.size == 1:
+        return float(math.hypot(mp[0] - mq[0], math.sqrt(sp[0, 0]) - math.sqrt(sq[0, 0])))
+    root_q = _sqrtm_psd(sq)
+    cross = _sqrtm_psd(root_q @ sp @ root_q)
+    w2sq = float(np.sum((mp - mq) ** 2) + np.trace(sp + sq - 2.0 * cross))
+    return math.sqrt(max(w2sq, 0.0))
+
+
+def _sqrtm_psd(a: np.ndarray) -> np.ndarray:
+    vals, vecs = np.linalg.eigh(0.5 * (a + a.T))
+    return (vecs * np.sqrt(np.maximum(vals, 0.0))) @ vecs.T
+
+
+def _closed_w1(p, q):
+    """1-D Gaussians: W1 = E|Δμ + Δσ Z| = |b|√(2/π) e^{−a²/2b²} + a(1 − 2Φ(−a/|b|))."""
+    if _gauss_pair(p, q) is None or p.dim != 1:
+        return None
+    a = p.mean - q.mean
+    b = abs(p.std - q.std)
+    if b == 0:
+        return abs(a)
+    spread = b * math.sqrt(2 / math.pi) * math.exp(-0.5 * (a / b) ** 2)
+    return float(spread + a * (1 - 2 * special.ndtr(-a / b)))
+
+
+def _closed_tv(p, q):
+    """1-D Gaussians: ½∫|p−q| from the crossing points; d-D equal covariances: 2Φ(δ/2)−1."""
+    if _gauss_pair(p, q) is None:
+        return None
+    if p.dim > 1:
+        mp, sp = _moments(p)
+        mq, sq = _moments(q)
+        if not np.allclose(sp, sq, rtol=1e-12, atol=1e-14):
+            return None
+        diff = mp - mq
+        delta = math.sqrt(float(diff @ np.linalg.solve(sp, diff)))
+        return float(2 * special.ndtr(delta / 2) - 1)
+    m1, s1, m2, s2 = p.mean, p.std, q.mean, q.std
+    # roots of log p(x) = log q(x): A x² + B x + C = 0
+    A = 0.5 / s2**2 - 0.5 / s1**2
+    B = m1 / s1**2 - m2 / s2**2
+    C = 0.5 * m2**2 / s2**2 - 0.5 * m1**2 / s1**2 + math.log(s2 / s1)
+    if abs(A) < 1e-14 * max(1 / s1**2, 1 / s2**2):
+        if B == 0:
+            return 0.0
+        roots = [-C / B]
+    else:
+        disc = B * B - 4 * A * C
+        if disc <= 0:
+            return 0.0
+        r = math.sqrt(disc)
+        roots = sorted([(-B - r) / (2 * A), (-B + r) / (2 * A)])
+    edges = [-math.inf, *roots, math.inf]
+    tv = 0.0
+    for lo, hi in itertools.pairwise(edges):
+        mid = (lo + hi) / 2 if math.isfinite(lo + hi) else (hi - 1 if math.isfinite(hi) else lo + 1)
+        if p.logpdf(mid) > q.logpdf(mid):
+            tv += (p.cdf(hi) - p.cdf(lo)) - (q.cdf(hi) - q.cdf(lo))
+    return float(tv)
+
+
+_GM_MAX_PAIRS = 4_000_000
+
+
+def _gm_log_cross(a, b, extra: float = 0.0) -> float:
+    """log Σ_ij w_i v_j N(m_i − m_j; 0, S_i + S_j + extra·I)."""
+    wa, ma, sa = a
+    wb, mb, sb = b
+    d = ma.shape[1]
+    diff = ma[:, None, :] - mb[None, :, :]
+    same_a = np.allclose(sa, sa[0])
+    same_b = np.allclose(sb, sb[0])
+    if same_a and same_b:
+        s = sa[0] + sb[0] + extra * np.eye(d)
+        sinv = np.linalg.inv(s)
+        _, logdet = np.linalg.slogdet(s)
+        maha = np.einsum("ijk,kl,ijl->ij", diff, sinv, diff)
+        logn = -0.5 * (maha + logdet + d * math.log(2 * math.pi))
+    else:
+        s = sa[:, None] + sb[None, :] + extra * np.eye(d)
+        sinv = np.linalg.inv(s)
+        _, logdet = np.linalg.slogdet(s)
+        maha = np.einsum("ijk,ijkl,ijl->ij", diff, sinv, diff)
+        logn = -0.5 * (maha + logdet + d * math.log(2 * math.pi))
+    return float(special.logsumexp(logn + np.log(wa)[:, None] + np.log(wb)[None, :]))
+
+
+def _gm_parts_pair(p, q):
+    if not (isinstance(p, Distribution) and isinstance(q, Distribution)) or p.dim != q.dim:
+        return None
+    a, b = gaussian_mixture_parts(p), gaussian_mixture_parts(q)
+    if a is None or b is None:
+        return None
+    big = max(a[0].size, b[0].size)
+    if big * big > _GM_MAX_PAIRS:
+        return None
+    return a, b
+
+
+def _closed_cs(p, q):
+    """Cauchy–Schwarz for Gaussian mixtures in closed form (Kampa, Hasanbelliu & Principe 2011)."""
+    pair = _gm_parts_pair(p, q)
+    if pair is None:
+        return None
+    a, b = pair
+    return -_gm_log_cross(a, b) + 0.5 * (_gm_log_cross(a, a) + _gm_log_cross(b, b))
+
+
+def _closed_mmd(p, q, bandwidth):
+    """MMD² with the RBF kernel between Gaussian mixtures: E k(X,Y) = (2πℓ²)^{d/2} N(Δ; 0, S+ℓ²I)."""
+    pair = _gm_parts_pair(p, q)
+    if pair is None:
+        return None
+    a, b = pair
+    d = a[1].shape[1]
+    c = 0.5 * d * math.log(2 * math.pi * bandwidth**2)
+    e = [math.exp(c + _gm_log_cross(u, v, bandwidth**2)) for u, v in ((a, a), (a, b), (b, b))]
+    return max(e[0] - 2 * e[1] + e[2], 0.0)
+
+
+# =============================================================================================
+# Sample estimators
+# =============================================================================================
+def _as_2d(x: np.ndarray) -> np.ndarray:
+    return x.reshape(-1, 1) if x.ndim == 1 else x
+
+
+def _break_ties(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Add a tiny jitter (1e-9 of the spread) when points repeat, so k-NN distances are > 0."""
+    if np.unique(x, axis=0).shape[0] == x.shape[0]:
+        return x
+    scale = np.std(x, axis=0) + 1e-300
+    return x + 1e-9 * scale * rng.standard_normal(x.shape)
+
+
+def knn_kl(x: np.ndarray, y: np.ndarray, k: int = 5, rng: Any = 0) -> float:
+    r"""k-nearest-neighbour estimate of KL(P‖Q) from samples (Wang, Kulkarni & Verdú 2009).
+
+    .. math:: \hat D = \frac{d}{n}\sum_{i=1}^n \log\frac{\nu_k(i)}{\rho_k(i)} + \log\frac{m}{n-1}
+
+    :math:`\rho_k(i)`: distance from :math:`x_i` to its k-th nearest neighbour among the other
+    x's; :math:`\nu_k(i)`: to its k-th nearest neighbour among the ``m`` y's. Repeated points
+    are separated by a 1e-9 jitter. Consistent as n, m → ∞; biased at small n.
+    """
+    from scipy.spatial import cKDTree
+
+    g = as_rng(rng)
+    x = _break_ties(_as_2d(x), g)
+    y = _break_ties(_as_2d(y), g)
+    n, d = x.shape
+    m = y.shape[0]
+    if n <= k or m < k:
+        raise ValueError(f"k-NN KL needs more than k={k} samples on each side (got {n} and {m})")
+    rho = cKDTree(x).query(x, k=k + 1)[0][:, -1]
+    nu = cKDTree(y).query(x, k=k)[0]
+    nu = nu[:, -1] if nu.ndim == 2 else nu
+    with np.errstate(divide="ignore"):
+        est = d * float(np.mean(np.log(nu) - np.log(rho))) + math.log(m / (n - 1))
+    return est
+
+
+def mmd2_unbiased(x: np.ndarray, y: np.ndarray, bandwidth: float) -> float:
+    r"""Unbiased U-statistic estimate of MMD² with an RBF kernel (Gretton et al. 2012, eq. 3).
+
+    .. math:: \widehat{\mathrm{MMD}}^2_u = \frac{1}{n(n-1)}\sum_{i\ne j}k(x_i,x_j)
+        + \frac{1}{m(m-1)}\sum_{i\ne j}k(y_i,y_j) - \frac{2}{nm}\sum_{i,j}k(x_i,y_j)
+
+    It is unbiased, so it can be slightly negative when P = Q.
+    """
+    x, y = _as_2d(x), _as_2d(y)
+    n, m = x.shape[0], y.shape[0]
+    if n < 2 or m < 2:
+        raise ValueError("MMD needs at least 2 samples on each side")
+
+    def ksum(a, b):
+        total = 0.0
+        block = max(1, 2_000_000 // b.shape[0])
+        bb = np.sum(b * b, axis=1)
+        for s in range(0, a.shape[0], block):
+            aa = a[s:s + block]
+            d2 = np.sum(aa * aa, axis=1)[:, None] + bb[None, :] - 2 * aa @ b.T
+            total += float(np.sum(_rbf(np.maximum(d2, 0.0), bandwidth)))
+        return total
+
+    kxx = (ksum(x, x) - n) / (n * (n - 1))
+    kyy = (ksum(y, y) - m) / (m * (m - 1))
+    kxy = ksum(x, y) / (n * m)
+    return kxx + kyy - 2 * kxy
+
+
+def ot_distance(x: np.ndarray, y: np.ndarray, power: int) -> float:
+    """Exact Wasserstein-``power`` distance between two empirical measures (uniform weights).
+
+    1-D: the quantile coupling (exact, O(n log n)). d-D: the network-simplex solver of POT
+    (``ot.emd2``), O(n³) - keep n below a few thousand.
+    """
+    x, y = _as_2d(x), _as_2d(y)
+    if x.shape[1] == 1:
+        return _ot_1d(x[:, 0], np.full(x.shape[0], 1 / x.shape[0]),
+                      y[:, 0], np.full(y.shape[0], 1 / y.shape[0]), float(power))
+    import ot  # POT, imported lazily (slow to import)
+
+    cost = ot.dist(x, y, metric="sqeuclidean" if power == 2 else "euclidean")
+    a = np.full(x.shape[0], 1 / x.shape[0])
+    b = np.full(y.shape[0], 1 / y.shape[0])
+    val = float(ot.emd2(a, b, cost, numItermax=1_000_000))
+    return math.sqrt(max(val, 0.0)) if power == 2 else val
+
+
+def parzen_cs(x: np.ndarray, y: np.ndarray, bandwidth: float | None = None) -> float:
+    r"""Parzen-window estimate of the Cauchy–Schwarz divergence (Principe 2010, ch. 2).
+
+    With Gaussian windows of width σ the "information potentials" are
+    :math:`\hat V(x,y) = \frac{1}{nm}\sum_{ij} N(x_i - y_j; 0, 2σ^2 I)` and
+    :math:`\hat D_{CS} = -\log \hat V(x,y) + \tfrac12\log\hat V(x,x) + \tfrac12\log\hat V(y,y)`.
+    Default σ: Silverman's rule on the pooled first coordinate.
+    """
+    x, y = _as_2d(x), _as_2d(y)
+    if bandwidth is None:
+        bandwidth = silverman_bandwidth(np.concatenate([x[:, 0], y[:, 0]]))
+    s2 = 2 * bandwidth**2
+    d = x.shape[1]
+
+    def log_v(a, b):
+        d2 = np.sum(a * a, 1)[:, None] + np.sum(b * b, 1)[None, :] - 2 * a @ b.T
+        logk = -0.5 * np.maximum(d2, 0) / s2 - 0.5 * d * math.log(2 * math.pi * s2)
+        return float(special.logsumexp(logk) - math.log(a.shape[0] * b.shape[0]))
+
+    return -log_v(x, y) + 0.5 * (log_v(x, x) + log_v(y, y))
+
+
+def _samples_kl(x, y, rng, k=5):
+    return knn_kl(x, y, int(k), rng)
+
+
+def _samples_rkl(x, y, rng, k=5):
+    return knn_kl(y, x, int(k), rng)
+
+
+def _samples_jeffreys(x, y, rng, k=5):
+    return knn_kl(x, y, int(k), rng) + knn_kl(y, x, int(k), rng)
+
+
+def _samples_w1(x, y, rng):
+    return ot_distance(x, y, 1)
+
+
+def _samples_w2(x, y, rng):
+    return ot_distance(x, y, 2)
+
+
+def _samples_mmd(x, y, rng, bandwidth=1.0):
+    return mmd2_unbiased(x, y, bandwidth)
+
+
+def _samples_cs(x, y, rng, window=None):
+    return parzen_cs(x, y, window)
+
+
+# =============================================================================================
+# Behaviour labels
+# =============================================================================================
+SEEKING, COVERING, BALANCED = "mode-seeking", "mode-covering", "balanced"
+
+
+def _alpha_behaviour(params: Mapping[str, float]) -> str:
+    a = params.get("alpha", params.get("order", 0.5))
+    if a <= 0.25:
+        return SEEKING
+    if a >= 0.75:
+        return COVERING
+    return BALANCED
+
+
+# =============================================================================================
+# The entries
+# =============================================================================================
+_K_PARAM = Param("k", 5, 1, 100, (1, 20), "number of nearest neighbours of the k-NN estimator")
+_A = "α"
+
+register(Divergence(
+    name="kl", label="KL", formula="KL(p‖q) = ∫ p log(p/q) dx",
+    description="Forward KL = KL(target‖model): infinite wherever the model misses target mass, "
+                "so a fitted model spreads over every mode.",
+    reference="Kullback & Leibler (1951), Ann. Math. Statist. 22(1):79–86.",
+    symmetric=False, metric=False, sqrt_metric=False, f_divergence=True, behaviour=COVERING,
+    generator=lambda t: t * np.log(t), generator_text="f(t) = t log t",
+    measure=_from_integrand(KL_INTEGRAND), integrand=KL_INTEGRAND, closed_form=_closed_kl,
+    samples=_samples_kl, sample_estimator="k-NN (Wang, Kulkarni & Verdú 2009)",
+    sample_estimator_params=(_K_PARAM,),
+))
+register(Divergence(
+    name="reverse_kl", label="RKL", formula="RKL(p‖q) = KL(q‖p) = ∫ q log(q/p) dx",
+    description="Reverse KL = KL(model‖target): infinite wherever the model puts mass the target "
+                "lacks, so a fitted model hides inside one mode.",
+    reference="Kullback & Leibler (1951); its mode-seeking use: Minka (2005), 'Divergence measures "
+              "and message passing', MSR-TR-2005-173.",
+    symmetric=False, metric=False, sqrt_metric=False, f_divergence=True, behaviour=SEEKING,
+    generator=lambda t: -np.log(t), generator_text="f(t) = −log t",
+    measure=_from_integrand(RKL_INTEGRAND), integrand=RKL_INTEGRAND, closed_form=_closed_rkl,
+    samples=_samples_rkl, sample_estimator="k-NN (Wang, Kulkarni & Verdú 2009), arguments swapped",
+    sample_estimator_params=(_K_PARAM,),
+))
+register(Divergence(
+    name="jeffreys", label="Jeffreys", formula="J(p,q) = KL(p‖q) + KL(q‖p)",
+    description="Symmetrised KL; inherits the infinities of both directions.",
+    reference="Jeffreys (1946), Proc. R. Soc. A 186:453–461.",
+    symmetric=True, metric=False, sqrt_metric=False, f_divergence=True, behaviour=COVERING,
+    generator=lambda t: (t - 1) * np.log(t), generator_text="f(t) = (t − 1) log t",
+    measure=_from_integrand(JEFFREYS_INTEGRAND), integrand=JEFFREYS_INTEGRAND,
+    closed_form=_closed_jeffreys, samples=_samples_jeffreys,
+    sample_estimator="k-NN KL both ways", sample_estimator_params=(_K_PARAM,),
+))
+register(Divergence(
+    name="js", label="JS", formula="JS(p,q) = ½KL(p‖m) + ½KL(q‖m),  m = (p+q)/2",
+    description="Jensen–Shannon: bounded by log 2 (reached for disjoint supports); its square root "
+                "is a metric.",
+    reference="Lin (1991), IEEE Trans. Inf. Theory 37(1):145–151; metric: Endres & Schindelin (2003).",
+    symmetric=True, metric=False, sqrt_metric=True, f_divergence=True, behaviour=BALANCED,
+    bounded="≤ log 2",
+    generator=lambda t: 0.5 * (t * np.log(t) - (1 + t) * np.log((1 + t) / 2)),
+    generator_text="f(t) = ½[t log t − (1+t) log((1+t)/2)]",
+    measure=_from_integrand(JS_INTEGRAND), integrand=JS_INTEGRAND,
+))
+register(Divergence(
+    name="hellinger", label="H²", formula="H²(p,q) = ½∫(√p − √q)² dx = 1 − ∫√(pq) dx",
+    description="Squared Hellinger distance with the ½ convention, so 0 ≤ H² ≤ 1; H is a metric.",
+    reference="Hellinger (1909), J. reine angew. Math. 136:210–271.",
+    symmetric=True, metric=False, sqrt_metric=True, f_divergence=True, behaviour=BALANCED,
+    units="", log_based=False, bounded="≤ 1",
+    generator=lambda t: 0.5 * (np.sqrt(t) - 1) ** 2, generator_text="f(t) = ½(√t − 1)²",
+    measure=_from_integrand(HELLINGER_INTEGRAND), integrand=HELLINGER_INTEGRAND,
+    closed_form=_closed_hellinger,
+))
+register(Divergence(
+    name="tv", label="TV", formula="TV(p,q) = ½∫|p − q| dx = sup_A |P(A) − Q(A)|",
+    description="Total variation distance: the largest difference in probability of any event; a "
+                "metric bounded by 1.",
+    reference="e.g. Tsybakov (2009), Introduction to Nonparametric Estimation, §2.4.",
+    symmetric=True, metric=True, sqrt_metric=True, f_divergence=True, behaviour=BALANCED,
+    units="", log_based=False, bounded="≤ 1",
+    generator=lambda t: 0.5 * np.abs(t - 1), generator_text="f(t) = ½|t − 1|",
+    measure=_from_integrand(TV_INTEGRAND), integrand=TV_INTEGRAND, closed_form=_closed_tv,
+))
+register(Divergence(
+    name="chi2", label="χ²", formula="χ²(p‖q) = ∫ (p − q)²/q dx",
+    description="Pearson χ²: explodes where the model q is small under target mass - strongly "
+                "mode-covering.",
+    reference="Pearson (1900), Phil. Mag. 50:157–175; Liese & Vajda (2006).",
+    symmetric=False, metric=False, sqrt_metric=False, f_divergence=True, behaviour=COVERING,
+    units="", log_based=False,
+    generator=lambda t: (t - 1) ** 2, generator_text="f(t) = (t − 1)²",
+    measure=_from_integrand(CHI2_INTEGRAND), integrand=CHI2_INTEGRAND, closed_form=_closed_chi2,
+))
+register(Divergence(
+    name="neyman_chi2", label="Neyman χ²", formula="χ²_N(p‖q) = ∫ (p − q)²/p dx = χ²(q‖p)",
+    description="Neyman χ²: explodes where the model puts mass the target lacks - mode-seeking.",
+    reference="Neyman (1949), Proc. Berkeley Symp. 1:239–273.",
+    symmetric=False, metric=False, sqrt_metric=False, f_divergence=True, behaviour=SEEKING,
+    units="", log_based=False,
+    generator=lambda t: (1 - t) ** 2 / t, generator_text="f(t) = (1 − t)²/t",
+    measure=_from_integrand(NEYMAN_INTEGRAND), integrand=NEYMAN_INTEGRAND,
+    closed_form=_closed_neyman,
+))
+register(Divergence(
+    name="alpha", label="D_α",
+    formula="D_α(p‖q) = (1 − ∫ p^α q^(1−α) dx) / (α(1−α))",
+    description="Amari α-divergence. Convention: α → 1 gives KL(p‖q) (forward, mode-covering), "
+                "α → 0 gives KL(q‖p) (reverse, mode-seeking), α = ½ gives 4·H². Defined for "
+                "every real α; α ≥ 1 and α ≤ 0 can be infinite.",
+    reference="Amari (1985), Differential-Geometrical Methods in Statistics; Cichocki & Amari "
+              "(2010), Entropy 12:1532–1568; Minka (2005).",
+    symmetric=False, metric=False, sqrt_metric=False, f_divergence=True,
+    behaviour=_alpha_behaviour, units="", log_based=False,
+    generator=lambda t, alpha=0.5: (t**alpha - alpha * t - (1 - alpha)) / (alpha * (alpha - 1)),
+    generator_text="f_α(t) = (t^α − αt − (1−α)) / (α(α−1))",
+    params=(Param("alpha", 0.5, -math.inf, math.inf, (-1.0, 2.0),
+                  "α: 1 = forward KL, 0 = reverse KL, ½ = 4·Hellinger²"),),
+    measure=lambda m, alpha: m.integrate(ALPHA_INTEGRAND(m.lp, m.lq, alpha)),
+    integrand=ALPHA_INTEGRAND, closed_form=_closed_alpha,
+))
+register(Divergence(
+    name="renyi", label="Rényi",
+    formula="D_a(p‖q) = log(∫ p^a q^(1−a) dx) / (a − 1)",
+    description="Rényi divergence of order a ≥ 0: a → 1 is KL(p‖q), a = ½ is twice the "
+                "Bhattacharyya distance, a = 2 is log(1 + χ²). Non-decreasing in a.",
+    reference="Rényi (1961), Proc. 4th Berkeley Symp. 1:547–561; van Erven & Harremoës (2014), "
+              "IEEE Trans. Inf. Theory 60(7); Gaussian closed form: Gil, Alajaji & Linder (2013).",
+    symmetric=False, metric=False, sqrt_metric=False, f_divergence=False,
+    behaviour=_alpha_behaviour,
+    params=(Param("order", 2.0, 0.0, math.inf, (0.0, 5.0), "order a ≥ 0 (a = 1 is KL)"),),
+    measure=lambda m, order: _renyi_measure(m, order), closed_form=_closed_renyi,
+))
+register(Divergence(
+    name="bhattacharyya", label="Bhattacharyya", formula="D_B(p,q) = −log ∫ √(p q) dx",
+    description="Bhattacharyya distance: −log of the overlap coefficient; ½ of Rényi order ½.",
+    reference="Bhattacharyya (1943), Bull. Calcutta Math. Soc. 35:99–109.",
+    symmetric=True, metric=False, sqrt_metric=False, f_divergence=False, behaviour=BALANCED,
+    measure=lambda m: _bhattacharyya_measure(m), closed_form=_closed_bhattacharyya,
+))
+register(Divergence(
+    name="w1", label="W₁", formula="W₁(p,q) = inf_π E|X − Y| = ∫ |F_p(x) − F_q(x)| dx (1-D)",
+    description="Wasserstein-1 (earth mover's) distance, in units of x: how far mass must move. "
+                "Finite even for disjoint supports.",
+    reference="Villani (2009), Optimal Transport: Old and New, ch. 6; Kantorovich (1942).",
+    symmetric=True, metric=True, sqrt_metric=True, f_divergence=False, behaviour=BALANCED,
+    units="x", log_based=False,
+    grid=lambda g: _w1_grid(g), categorical=lambda m: _w1_categorical(m),
+    closed_form=_closed_w1, samples=_samples_w1, sample_estimator="exact OT (sorting in 1-D, POT emd2)",
+))
+register(Divergence(
+    name="w2", label="W₂", formula="W₂(p,q) = (inf_π E|X − Y|²)^½ = (∫₀¹ |Q_p(u) − Q_q(u)|² du)^½ (1-D)",
+    description="Wasserstein-2 distance, in units of x; closed form for Gaussians (Dowson & Landau).",
+    reference="Dowson & Landau (1982), J. Multivar. Anal. 12:450–455; Villani (2009).",
+    symmetric=True, metric=True, sqrt_metric=True, f_divergence=False, behaviour=BALANCED,
+    units="x", log_based=False,
+    grid=lambda g: _w2_grid(g), categorical=lambda m: _w2_categorical(m),
+    closed_form=_closed_w2, samples=_samples_w2, sample_estimator="exact OT (sorting in 1-D, POT emd2)",
+))
+register(Divergence(
+    name="cs", label="CS", formula="D_CS(p,q) = −log ∫pq + ½log ∫p² + ½log ∫q²",
+    description="Cauchy–Schwarz divergence: symmetric, 0 iff p = q, closed form for Gaussian "
+                "mixtures; not a metric.",
+    reference="Principe (2010), Information Theoretic Learning, ch. 2; mixtures: Kampa, "
+              "Hasanbelliu & Principe (2011), IJCNN.",
+    symmetric=True, metric=False, sqrt_metric=False, f_divergence=False, behaviour=BALANCED,
+    measure=lambda m: _cs_measure(m), closed_form=_closed_cs, samples=_samples_cs,
+    sample_estimator="Parzen windows (Principe 2010)",
+    sample_estimator_params=(Param("window", 0.3, 1e-6, math.inf, (0.01, 3.0),
+                                   "Parzen window width σ", log_slider=True),),
+))
+register(Divergence(
+    name="mmd", label="MMD²",
+    formula="MMD²(p,q) = E k(X,X') − 2E k(X,Y) + E k(Y,Y'),  k = exp(−|x−y|²/2ℓ²)",
+    description="Squared maximum mean discrepancy with an RBF kernel of bandwidth ℓ; MMD is a "
+                "metric on distributions; bounded, blind to differences much finer than ℓ.",
+    reference="Gretton, Borgwardt, Rasch, Schölkopf & Smola (2012), JMLR 13:723–773.",
+    symmetric=True, metric=False, sqrt_metric=True, f_divergence=False, behaviour=BALANCED,
+    units="", log_based=False, bounded="≤ 2",
+    params=(Param("bandwidth", 1.0, 1e-6, math.inf, (0.05, 5.0), "RBF kernel bandwidth ℓ",
+                  log_slider=True),),
+    grid=lambda g, bandwidth: _mmd_grid(g, bandwidth),
+    categorical=lambda m, bandwidth: _mmd_categorical(m, bandwidth),
+    closed_form=_closed_mmd, samples=_samples_mmd, sample_estimator="unbiased U-statistic",
+))
+
+
+# =============================================================================================
+# Evaluation
+# =============================================================================================
+def _kind(p: Any, q: Any) -> str:
+    if isinstance(p, Categorical) and isinstance(q, Categorical):
+        if p.k != q.k or not np.array_equal(p.values, q.values):
+            raise ValueError("categorical p and q must share the same support (values)")
+        return "categorical"
+    if isinstance(p, Distribution) and isinstance(q, Distribution):
+        if p.dim != q.dim:
+            raise ValueError(f"p is {p.dim}-D but q is {q.dim}-D")
+        return "density"
+    if isinstance(p, Categorical | Distribution) or isinstance(q, Categorical | Distribution):
+        raise ValueError("p and q must both be distributions, both categorical, or both sample arrays")
+    return "samples"
+
+
+def _sample_arrays(p: Any, q: Any) -> tuple[np.ndarray, np.ndarray]:
+    x = as_finite_array(p, "p samples")
+    y = as_finite_array(q, "q samples")
+    if x.ndim not in (1, 2) or y.ndim not in (1, 2):
+        raise ValueError("sample arrays must have shape (n,) or (n, d)")
+    if _as_2d(x).shape[1] != _as_2d(y).shape[1]:
+        raise ValueError(f"sample dimensions differ: {_as_2d(x).shape[1]} vs {_as_2d(y).shape[1]}")
+    if x.shape[0] < 2 or y.shape[0] < 2:
+        raise ValueError("need at least 2 samples of each distribution")
+    return x, y
+
+
+def _make_grid(p: Distribution, q: Distribution, scale: float = 1.0) -> Any:
+    if p.dim == 1:
+        return quad.Grid1D(p, q)
+    if p.dim == 2:
+        return quad.Grid2D(p, q, scale=scale)
+    raise ValueError(f"quadrature supports 1-D and 2-D distributions, got {p.dim}-D")
+
+
+def _quadrature(div: Divergence, p: Distribution, q: Distribution, params: dict, grid: Any = None) -> float:
+    fn = div.grid or div.measure
+    if fn is None:
+        raise ValueError(f"{div.name!r} has no quadrature method")
+    g = grid if grid is not None else _make_grid(p, q)
+    scale = 1.0
+    for _ in range(quad.MAX_DOUBLINGS + 1):
+        try:
+            return fn(g, **params)
+        except quad.NonConvergence:
+            scale *= 2.0
+            g = _make_grid(p, q, scale)
+    return math.inf
+
+
+def _monte_carlo(div: Divergence, p: Distribution, q: Distribution, params: dict,
+                 n: int, rng: np.random.Generator) -> float:
+    """Importance sampling of the quadrature integrand from the mixture m = (p + q)/2."""
+    fn = div.measure
+    if fn is None:
+        raise ValueError(f"{div.name!r} has no Monte Carlo method; use method='samples'")
+    half = n // 2
+    z = np.concatenate([p.sample(half, rng), q.sample(n - half, rng)], axis=0)
+    lp, lq = p.logpdf(z), q.logpdf(z)
+    lw = -(np.logaddexp(lp, lq) - LOG2) - math.log(n)  # log(1/(n m(z)))
+
+    class _MC:
+        pass
+
+    m = _MC()
+    m.lp, m.lq = lp, lq
+    m.integrate = lambda g: _Discrete.integrate(np.exp(lw) * g)
+    m.integrate_log = lambda lg: _Discrete.integrate_log(lg + lw)
+    return fn(m, **params)
+
+
+def _clean(value: float, div: Divergence, method: str) -> float:
+    """No NaN ever leaves; round-off below zero is clipped for non-negative divergences."""
+    if value is None or math.isnan(value):
+        raise FloatingPointError(f"{div.name} via {method} produced NaN (please report this)")
+    if value < 0 and method != "samples":
+        if value > -1e-9 or (method == "monte_carlo"):
+            return 0.0 if method != "monte_carlo" else value
+        raise FloatingPointError(f"{div.name} via {method} gave {value} < 0 (please report this)")
+    return float(value)
+
+
+def _infinite_note(p: Any, q: Any) -> str:
+    """Why a value came out infinite, in words for the UI."""
+    sp = getattr(p, "support", None)
+    sq = getattr(q, "support", None)
+    if isinstance(p, Categorical):
+        only_p = np.any((p.probs > 0) & (q.probs == 0))
+        only_q = np.any((q.probs > 0) & (p.probs == 0))
+    elif sp is not None and sq is not None:
+        if sp[1] < sq[0] or sq[1] < sp[0]:
+            return "infinite: the supports are disjoint"
+        only_p = sp[0] < sq[0] or sp[1] > sq[1]
+        only_q = sq[0] < sp[0] or sq[1] > sp[1]
+    else:
+        only_p = only_q = False
+    if only_p and only_q:
+        return "infinite: each puts mass where the other is zero"
+    if only_p:
+        return "infinite: p has mass where q is zero"
+    if only_q:
+        return "infinite: q has mass where p is zero"
+    return "infinite: the integral diverges (the tails differ too much)"
+
+
+def evaluate(
+    name: str,
+    p: Any,
+    q: Any,
+    method: str = "auto",
+    *,
+    base: float | None = None,
+    rng: Any = None,
+    n_samples: int | None = None,
+    _grid: Any = None,
+    **params: Any,
+) -> DivergenceValue:
+    """Compute :math:`D(p\\|q)` and say how: value, units, method and a note (e.g. why ∞).
+
+    Parameters
+    ----------
+    name : str
+        A registered divergence (see :func:`names`).
+    p, q : Distribution, Categorical or array_like
+        Two distributions of the same dimension, two categorical distributions on one support,
+        or two sample arrays of shape ``(n,)``/``(n, d)``.
+    method : {"auto", "closed_form", "quadrature", "monte_carlo", "samples", "kde"}
+        See the module docstring. ``"samples"`` with distributions draws ``n_samples`` from each
+        (an :class:`~explorer.distributions.Empirical` uses its data); ``"kde"`` with sample
+        arrays fits Gaussian KDEs and integrates them.
+    base : float, optional
+        Logarithm base for log-based divergences (``2`` for bits); default nats.
+    rng : None, int or numpy Generator
+        Randomness for ``"monte_carlo"`` and ``"samples"`` (default seed 0: reproducible).
+    n_samples : int, optional
+        Sample size for ``"monte_carlo"`` (default 20 000) and ``"samples"`` (default 2 000).
+    **params
+        Divergence parameters (``alpha``, ``order``, ``bandwidth``) and estimator parameters
+        (``k``, ``window``).
+
+    Returns
+    -------
+    DivergenceValue
+    """
+    div = get(name)
+    allp = div.resolve_params(params)
+    dparams = {p_.name: allp[p_.name] for p_ in div.params}
+    eparams = {k: v for k, v in allp.items() if k not in dparams}
+    kind = _kind(p, q)
+    methods = ("auto", "closed_form", "quadrature", "monte_carlo", "samples", "kde")
+    if method not in methods:
+        raise ValueError(f"method must be one of {methods}, got {method!r}")
+    if base is not None and (not isinstance(base, int | float) or base <= 0 or base == 1):
+        raise ValueError(f"base must be a positive number other than 1, got {base!r}")
+    generator = as_rng(0 if rng is None else rng)
+    note = ""
+
+    if kind == "categorical":
+        if method not in ("auto", "quadrature", "closed_form"):
+            raise ValueError(f"method {method!r} does not apply to categorical distributions")
+        m = _Discrete(p, q)
+        fn = div.categorical or div.measure
+        value, used = fn(m, **dparams), "exact sum"
+    elif kind == "samples":
+        x, y = _sample_arrays(p, q)
+        if method in ("auto", "samples") and div.samples is not None:
+            value = div.samples(x, y, generator, **dparams, **eparams)
+            used, note = "samples", div.sample_estimator
+        elif method in ("auto", "kde", "samples"):
+            pk, qk = Empirical(x), Empirical(y)
+            value = _auto_density(div, pk, qk, dparams)[0]
+            used, note = "kde", "plug-in: Gaussian KDEs (Silverman/Scott bandwidth), then integrated"
+        else:
+            raise ValueError(f"method {method!r} needs densities; with sample arrays use 'samples' or 'kde'")
+    else:
+        if method == "auto":
+            value, used = _auto_density(div, p, q, dparams, _grid)
+        elif method == "closed_form":
+            value = div.closed_form(p, q, **dparams) if div.closed_form else None
+            if value is None:
+                pair = f"{type(p).__name__} and {type(q).__name__}"
+                raise ValueError(f"no closed form for {div.name!r} between {pair}")
+            used = "closed form"
+        elif method == "quadrature":
+            try:
+                value, used = _quadrature(div, p, q, dparams, _grid), "quadrature"
+            except NotImplementedError as exc:
+                raise ValueError(f"{div.name!r}: {exc}; use method='samples' or 'closed_form'") from None
+        elif method == "monte_carlo":
+            n = as_sample_count(n_samples or DEFAULT_MC_SAMPLES, "n_samples")
+            value, used = _monte_carlo(div, p, q, dparams, n, generator), "monte_carlo"
+            note = f"importance sampling, n={n}"
+        elif method == "samples":
+            if div.samples is None:
+                raise ValueError(f"{div.name!r} has no sample estimator; use 'kde' or 'quadrature'")
+            n = as_sample_count(n_samples or DEFAULT_SAMPLES, "n_samples")
+            x = p.samples if isinstance(p, Empirical) else p.sample(n, generator)
+            y = q.samples if isinstance(q, Empirical) else q.sample(n, generator)
+            value, used = div.samples(x, y, generator, **dparams, **eparams), "samples"
+            note = f"{div.sample_estimator}, n={len(x)} and {len(y)}"
+        else:
+            raise ValueError("method 'kde' applies to sample arrays")
+        if used == "samples (fallback)":
+            note = f"no closed form or quadrature in {p.dim}-D: {div.sample_estimator}, n={DEFAULT_SAMPLES}"
+    value = _clean(value, div, "samples" if used.startswith("samples") else used)
+    if math.isinf(value):
+        note = _infinite_note(p, q) if kind != "samples" else "infinite"
+    if base is not None and div.log_based and math.isfinite(value):
+        value = value / math.log(base)
+    units = div.units
+    if div.log_based and base is not None:
+        units = "bits" if base == 2 else f"log base {base:g}"
+    return DivergenceValue(div.name, div.label, value, units, used, note, dparams)
+
+
+def _auto_density(div: Divergence, p: Distribution, q: Distribution, dparams: dict,
+                  grid: Any = None) -> tuple[float, str]:
+    if div.closed_form is not None:
+        v = div.closed_form(p, q, **dparams)
+        if v is not None:
+            return v, "closed form"
+    fn = div.grid or div.measure
+    if fn is not None and p.dim <= 2:
+        try:
+            return _quadrature(div, p, q, dparams, grid), "quadrature"
+        except NotImplementedError:
+            pass
+    if div.samples is None:
+        raise ValueError(f"{div.name!r} cannot be computed for {p.dim}-D {type(p).__name__}")
+    g = np.random.default_rng(0)
+    x = p.samples if isinstance(p, Empirical) else p.sample(DEFAULT_SAMPLES, g)
+    y = q.samples if isinstance(q, Empirical) else q.sample(DEFAULT_SAMPLES, g)
+    return div.samples(x, y, g, **dparams), "samples (fallback)"
+
+
+def compute(name: str, p: Any, q: Any, method: str = "auto", **kwargs: Any) -> float:
+    """:math:`D(p\\|q)` as a float (``inf`` when infinite). See :func:`evaluate` for arguments.
+
+    Examples
+    --------
+    >>> from explorer.distributions import Gaussian, Uniform
+    >>> compute("kl", Uniform(0, 2), Uniform(0, 1))
+    inf
+    >>> round(compute("js", Uniform(0, 1), Uniform(2, 3)), 6)  # disjoint: log 2
+    0.693147
+    """
+    return evaluate(name, p, q, method, **kwargs).value
+
+
+def compute_all(
+    p: Any,
+    q: Any,
+    which: list[str] | None = None,
+    params: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    base: float | None = None,
+) -> dict[str, DivergenceValue]:
+    """Every divergence in ``which`` (default: all) for one pair, sharing one quadrature grid.
+
+    ``params`` maps a divergence name to its parameters, e.g. ``{"alpha": {"alpha": 0.3}}``.
+    This is what the calculator app calls on every slider move.
+    """
+    which = list(which) if which is not None else names()
+    params = params or {}
+    grid = None
+    if isinstance(p, Distribution) and isinstance(q, Distribution) and p.dim == q.dim and p.dim in (1, 2):
+        grid = _make_grid(p, q)
+    return {n: evaluate(n, p, q, base=base, _grid=grid, **dict(params.get(n, {}))) for n in which}
