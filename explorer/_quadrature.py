@@ -30,7 +30,8 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
-from scipy import special
+
+from explorer._numerics import logsumexp
 
 DIVERGENT_RATIO = 0.98  # per-octave ratio of tail contributions at or above which we say "infinite"
 TAIL_DT = 0.1  # step of the tail variable t (x = b + s (e^t - 1))
@@ -122,39 +123,37 @@ class Grid1D:
         self.lo, self.hi, self.step = lo, hi, h_target
         self._bulk = slice(sizes[0], n_all - sizes[-1])
 
-    # -- cached evaluations -------------------------------------------------------------------
-    @cached_property
-    def lp(self) -> np.ndarray:
-        return self.p.logpdf(self.x)
+    # -- cached evaluations (shared with swapped views) ----------------------------------------
+    def _eval(self, dist: Any, what: str) -> Any:
+        key = (id(dist), what)
+        cache = self.__dict__.setdefault("_evals", {})
+        if key not in cache:
+            cache[key] = dist.logpdf(self.x) if what == "logpdf" else dist.cdf_sf(self.x)
+        return cache[key]
 
-    @cached_property
+    @property
+    def lp(self) -> np.ndarray:
+        return self._eval(self.p, "logpdf")
+
+    @property
     def lq(self) -> np.ndarray:
-        return self.q.logpdf(self.x)
+        return self._eval(self.q, "logpdf")
+
+    @property
+    def _cdfs_p(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._eval(self.p, "cdf")
+
+    @property
+    def _cdfs_q(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._eval(self.q, "cdf")
 
     def swapped(self) -> Grid1D:
-        """The same grid with the roles of p and q exchanged (shares all arrays)."""
+        """The same grid with the roles of p and q exchanged (shares nodes and evaluations)."""
+        self.__dict__.setdefault("_evals", {})
         g = object.__new__(Grid1D)
         g.__dict__.update(self.__dict__)
         g.p, g.q = self.q, self.p
-        for name in ("lp", "lq", "_cdfs_p", "_cdfs_q"):
-            g.__dict__.pop(name, None)
-        if "lp" in self.__dict__:
-            g.__dict__["lq"] = self.__dict__["lp"]
-        if "lq" in self.__dict__:
-            g.__dict__["lp"] = self.__dict__["lq"]
-        if "_cdfs_p" in self.__dict__:
-            g.__dict__["_cdfs_q"] = self.__dict__["_cdfs_p"]
-        if "_cdfs_q" in self.__dict__:
-            g.__dict__["_cdfs_p"] = self.__dict__["_cdfs_q"]
         return g
-
-    @cached_property
-    def _cdfs_p(self) -> tuple[np.ndarray, np.ndarray]:
-        return self.p.cdf(self.x), self.p.sf(self.x)
-
-    @cached_property
-    def _cdfs_q(self) -> tuple[np.ndarray, np.ndarray]:
-        return self.q.cdf(self.x), self.q.sf(self.x)
 
     # -- integration ---------------------------------------------------------------------------
     def _tail_remainder(self, idx: np.ndarray, g: np.ndarray) -> float:
@@ -197,14 +196,14 @@ class Grid1D:
         if np.any(np.isposinf(lg)):
             return math.inf
         lw = np.log(self.w)
-        total = float(special.logsumexp(lw + lg))
+        total = float(logsumexp(lw + lg))
         if total == -math.inf:
             return -math.inf
         for idx in (self._left, self._right):
             k = self._octave
             vals = lw[idx] + lg[idx]
             nb = vals.size // k
-            blocks = special.logsumexp(vals[: nb * k].reshape(nb, k), axis=1)
+            blocks = logsumexp(vals[: nb * k].reshape(nb, k), axis=1)
             last, earlier = blocks[-1], blocks[-6]
             if last == -math.inf:
                 continue
@@ -317,10 +316,10 @@ class Grid2D:
         if np.any(np.isposinf(lg)):
             return math.inf
         lw = np.log(self.w)
-        total = float(special.logsumexp(lw + lg))
+        total = float(logsumexp(lw + lg))
         if total == -math.inf:
             return total
-        ring = float(special.logsumexp(lw[self.ring] + lg[self.ring]))
+        ring = float(logsumexp(lw[self.ring] + lg[self.ring]))
         if ring > total + math.log(1e-9):
             raise NonConvergence
         return total

@@ -48,6 +48,7 @@ import numpy as np
 from scipy import special
 
 from explorer import _quadrature as quad
+from explorer._numerics import logsumexp
 from explorer._validation import as_finite_array, as_rng, as_sample_count
 from explorer.distributions import (
     Categorical,
@@ -65,6 +66,7 @@ __all__ = [
     "Param",
     "compute",
     "compute_all",
+    "compute_both",
     "evaluate",
     "get",
     "names",
@@ -363,7 +365,7 @@ class _Discrete:
     def integrate_log(lg: np.ndarray) -> float:
         if np.any(np.isposinf(lg)):
             return math.inf
-        return float(special.logsumexp(lg))
+        return float(logsumexp(lg))
 
     def swapped(self) -> _Discrete:
         return _Discrete(self.q, self.p)
@@ -697,7 +699,7 @@ def _gm_log_cross(a, b, extra: float = 0.0) -> float:
         _, logdet = np.linalg.slogdet(s)
         maha = np.einsum("ijk,ijkl,ijl->ij", diff, sinv, diff)
         logn = -0.5 * (maha + logdet + d * math.log(2 * math.pi))
-    return float(special.logsumexp(logn + np.log(wa)[:, None] + np.log(wb)[None, :]))
+    return float(logsumexp(logn + np.log(wa)[:, None] + np.log(wb)[None, :]))
 
 
 def _gm_parts_pair(p, q):
@@ -839,7 +841,7 @@ def parzen_cs(x: np.ndarray, y: np.ndarray, bandwidth: float | None = None) -> f
     def log_v(a, b):
         d2 = np.sum(a * a, 1)[:, None] + np.sum(b * b, 1)[None, :] - 2 * a @ b.T
         logk = -0.5 * np.maximum(d2, 0) / s2 - 0.5 * d * math.log(2 * math.pi * s2)
-        return float(special.logsumexp(logk) - math.log(a.shape[0] * b.shape[0]))
+        return float(logsumexp(logk) - math.log(a.shape[0] * b.shape[0]))
 
     return -log_v(x, y) + 0.5 * (log_v(x, x) + log_v(y, y))
 
@@ -1330,3 +1332,28 @@ def compute_all(
     if isinstance(p, Distribution) and isinstance(q, Distribution) and p.dim == q.dim and p.dim in (1, 2):
         grid = _make_grid(p, q)
     return {n: evaluate(n, p, q, base=base, _grid=grid, **dict(params.get(n, {}))) for n in which}
+
+
+def compute_both(
+    p: Any,
+    q: Any,
+    which: list[str] | None = None,
+    params: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    base: float | None = None,
+) -> dict[str, tuple[DivergenceValue, DivergenceValue | None]]:
+    """``{name: (D(p‖q), D(q‖p))}`` sharing one grid; the second is ``None`` for symmetric ones."""
+    which = list(which) if which is not None else names()
+    params = params or {}
+    grid = None
+    if isinstance(p, Distribution) and isinstance(q, Distribution) and p.dim == q.dim and p.dim in (1, 2):
+        grid = _make_grid(p, q)
+    out: dict[str, tuple[DivergenceValue, DivergenceValue | None]] = {}
+    for n in which:
+        kw = dict(params.get(n, {}))
+        fwd = evaluate(n, p, q, base=base, _grid=grid, **kw)
+        rev = None
+        if not get(n).symmetric:
+            rev = evaluate(n, q, p, base=base, _grid=None if grid is None else grid.swapped(), **kw)
+        out[n] = (fwd, rev)
+    return out
