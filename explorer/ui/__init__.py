@@ -1,0 +1,1 @@
+"""Widget front end (ipywidgets + plotly): one module per notebook. Never imported by the core."""

@@ -1,0 +1,85 @@
+"""The landing page (notebooks/00_index.ipynb): one card per demo with a thumbnail.
+
+A new demo adds itself by appending a :class:`Demo` to :data:`DEMOS` (and a PNG thumbnail in
+``explorer/ui/thumbnails/``, made by ``scripts/make_thumbnails.py`` from the running app).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+import ipywidgets as W
+from IPython.display import display
+
+from explorer.ui._common import style_widget
+
+THUMBNAILS = Path(__file__).resolve().parent / "thumbnails"
+
+
+@dataclass(frozen=True)
+class Demo:
+    notebook: str
+    title: str
+    sentence: str
+    thumbnail: str
+
+
+DEMOS: list[Demo] = [
+    Demo(
+        notebook="01_divergence_calculator.ipynb",
+        title="Divergence calculator",
+        sentence="Pick a target p and a model q — Gaussians, mixtures, heavy tails, uniforms or real "
+        "geyser and penguin data — and compare every divergence, in both directions, as you move "
+        "the sliders.",
+        thumbnail="01_divergence_calculator.png",
+    ),
+]
+
+CARD_CSS = """
+<style>
+.dx-cards {display: flex; flex-wrap: wrap; gap: 18px;}
+.dx-card {width: 380px; border: 1px solid #d0d7de; border-radius: 8px; overflow: hidden;
+          box-shadow: 0 1px 3px rgba(0,0,0,0.08); background: white;}
+.dx-card a {text-decoration: none; color: inherit;}
+.dx-card img {width: 100%; height: 200px; object-fit: cover; object-position: top left;
+              border-bottom: 1px solid #eee; display: block;}
+.dx-card .body {padding: 10px 14px;}
+.dx-card h3 {margin: 0 0 6px 0; font-size: 17px; color: #1f5fa8;}
+.dx-card p {margin: 0; font-size: 13px; color: #333; line-height: 1.4;}
+</style>
+"""
+
+
+def _thumbnail_uri(name: str) -> str:
+    path = THUMBNAILS / name
+    if not path.is_file():
+        raise FileNotFoundError(f"missing thumbnail {path}; run scripts/make_thumbnails.py")
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def cards_html(demos: list[Demo] | None = None) -> str:
+    """The HTML of the demo cards (links are relative, so they work under Voila and Binder)."""
+    cards = []
+    for d in demos if demos is not None else DEMOS:
+        cards.append(
+            f"<div class='dx-card'><a href='{html.escape(d.notebook)}'>"
+            f"<img alt='{html.escape(d.title)} screenshot' src='{_thumbnail_uri(d.thumbnail)}'>"
+            f"<div class='body'><h3>{html.escape(d.title)}</h3><p>{html.escape(d.sentence)}</p></div>"
+            "</a></div>"
+        )
+    return CARD_CSS + "<div class='dx-cards'>" + "".join(cards) + "</div>"
+
+
+def build() -> W.VBox:
+    """The index page's widget tree."""
+    box = W.VBox([style_widget(), W.HTML(cards_html())])
+    box.add_class("dx-index")
+    return box
+
+
+def show() -> None:
+    """Display the index in the notebook / Voila page."""
+    display(build())
