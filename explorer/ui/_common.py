@@ -22,13 +22,15 @@ STYLE = """
 .dx-table table {border-collapse: collapse; font-size: 13px;}
 .dx-table th {text-align: left; border-bottom: 2px solid #999; padding: 3px 8px; white-space: nowrap;}
 .dx-table td {border-bottom: 1px solid #e3e3e3; padding: 3px 8px; vertical-align: top;}
-.dx-table td.num {text-align: right; font-family: ui-monospace, Menlo, Consolas, monospace; white-space: nowrap;}
+.dx-table td.num {text-align: right; white-space: nowrap;
+  font-family: ui-monospace, Menlo, Consolas, monospace;}
 .dx-table .inf {color: #b03a2e; font-weight: bold;}
 .dx-table .why {color: #b03a2e; font-size: 11px; display: block; white-space: normal; max-width: 190px;
   font-family: var(--jp-ui-font-family, sans-serif); text-align: right;}
 .dx-table .tag {border-radius: 8px; padding: 1px 7px; color: white; font-size: 11px; white-space: nowrap;}
 .dx-table .props {color: #555; font-size: 11px;}
-.dx-error {color: #8b1a1a; background: #fdecea; border: 1px solid #f5c6cb; border-radius: 4px; padding: 6px 10px;}
+.dx-error {color: #8b1a1a; background: #fdecea; border: 1px solid #f5c6cb; border-radius: 4px;
+  padding: 6px 10px;}
 .dx-status {color: #555; font-size: 12px;}
 .dx-panel {border: 1px solid #ddd; border-radius: 6px; padding: 6px 10px; margin: 2px;}
 .dx-panel-title {font-weight: bold; font-size: 14px;}
@@ -104,7 +106,7 @@ def fmt_value(v: float | None) -> str:
     a = abs(v)
     if a >= 1e5 or a < 1e-3:
         return f"{v:.2e}"
-    return f"{v:.4g}" if a < 1 else f"{v:.4g}"
+    return f"{v:.4g}"
 
 
 def panel(title: str, children: list[W.Widget], css: str = "") -> W.VBox:
