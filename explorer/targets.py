@@ -219,7 +219,9 @@ def make(name: str, **params: Any) -> Target:
     valid = {p.name for p in spec.params}
     unknown = set(params) - valid
     if unknown:
-        raise ValueError(f"unknown parameter(s) {sorted(unknown)} for target {name!r}; valid: {sorted(valid)}")
+        raise ValueError(
+            f"unknown parameter(s) {sorted(unknown)} for target {name!r}; valid: {sorted(valid)}"
+        )
     values = {p.name: p.default for p in spec.params}
     values.update(params)
     return spec.build(**values)
