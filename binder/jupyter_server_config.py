@@ -1,0 +1,25 @@
+"""Jupyter server settings for Binder, where Voila runs as a server extension.
+
+postBuild links this file to ~/.jupyter/jupyter_server_config.py. In server-extension mode Voila
+applies only the ``VoilaConfiguration`` part of ./voila.json; the execution timeout, the
+visitor-facing error text (``VoilaExecutor``) and kernel culling (``MappingKernelManager``) must
+reach the *server's* config. This file copies those sections from the repository's voila.json, so
+that one file stays the single source of the settings. Preheated kernels (``VoilaKernelManager``)
+exist only in the standalone app and are ignored here.
+"""
+
+import json
+from pathlib import Path
+
+c = get_config()  # noqa: F821 -- provided by traitlets when it loads this file
+
+_REPO = Path(__file__).resolve().parent.parent
+_SECTIONS = ("VoilaConfiguration", "VoilaExecutor", "MappingKernelManager")
+
+_voila = json.loads((_REPO / "voila.json").read_text(encoding="utf-8"))
+for _section in _SECTIONS:
+    for _key, _value in _voila.get(_section, {}).items():
+        setattr(getattr(c, _section), _key, _value)
+
+# Opening the server's root lands on the app (the Binder link also says so with urlpath=).
+c.ServerApp.default_url = "/voila/render/notebooks/00_index.ipynb"

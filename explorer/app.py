@@ -1,0 +1,259 @@
+"""Start the Divergence Explorer web app: Voila in tree mode on the repository's ``notebooks/``.
+
+``explorer-app`` (console script) and ``python -m explorer`` both land here.  The server is a
+standalone Voila application with three additions:
+
+* ``/`` redirects to the index notebook (``/voila/render/00_index.ipynb``);
+* the repository's ``voila.json`` is read no matter which directory the command is started from
+  (plain ``voila`` only looks in the current directory and the Jupyter config path);
+* a clear message (and exit status 1) when the port is busy, and the URL is printed on start.
+
+Everything else -- hidden sources, no tracebacks for visitors, the friendly cell-error text,
+execution timeout, kernel culling, preheated kernels -- is Voila's own configuration in
+``voila.json`` at the repository root, so ``voila notebooks/`` and Binder's server-extension mode
+see the same settings.
+
+Options that look like traitlets settings (``--VoilaExecutor.timeout=60``) are passed through to
+Voila unchanged; later options win, so they can override ``voila.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import os
+import re
+import socket
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8866
+INDEX_NOTEBOOK = "00_index.ipynb"
+CONFIG_BASENAME = "voila"  # Voila reads voila.json / voila.py
+
+#: The directory holding the ``explorer`` package; the repository root in a checkout/editable install.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# ``--Class.trait=value`` / ``--Class.trait value``: handed to Voila's traitlets parser as is.
+_TRAITLET_OPTION = re.compile(r"^--[A-Za-z_]\w*(\.[A-Za-z_]\w*)+(=.*)?$")
+
+
+class NotebooksDirNotFound(FileNotFoundError):
+    """The notebooks directory to serve does not exist."""
+
+
+class PortInUse(OSError):
+    """The requested host/port cannot be bound."""
+
+
+def find_notebooks_dir(
+    explicit: str | os.PathLike[str] | None = None,
+    *,
+    project_root: Path = PROJECT_ROOT,
+    cwd: Path | None = None,
+) -> Path:
+    """Return the directory of notebooks to serve, as an absolute path.
+
+    ``explicit`` (``--notebooks DIR``) must be an existing directory.  Otherwise the first existing
+    one of ``<project_root>/notebooks`` (the package's own checkout) and ``<cwd>/notebooks`` wins.
+    Raises :class:`NotebooksDirNotFound` with a message saying where it looked and what to do.
+    """
+    cwd = Path.cwd() if cwd is None else Path(cwd)
+    if explicit is not None:
+        path = Path(explicit).expanduser()
+        if not path.is_absolute():
+            path = cwd / path
+        if not path.is_dir():
+            what = "is not a directory" if path.exists() else "does not exist"
+            raise NotebooksDirNotFound(f"notebooks directory {path} {what} (given with --notebooks).")
+        return path.resolve()
+    candidates = [Path(project_root) / "notebooks", cwd / "notebooks"]
+    for candidate in candidates:
+        if candidate.is_dir():
+            return candidate.resolve()
+    looked = " and ".join(str(c) for c in dict.fromkeys(candidates))
+    raise NotebooksDirNotFound(
+        f"could not find the notebooks directory (looked in {looked}). "
+        "Run explorer-app from the repository root or pass --notebooks DIR."
+    )
+
+
+def config_dirs(project_root: Path = PROJECT_ROOT, cwd: Path | None = None) -> list[str]:
+    """Directories searched for ``voila.json``, highest priority first.
+
+    The repository root (where the project's ``voila.json`` lives) comes first, then the current
+    directory, then the Jupyter config path -- so the project's settings apply from any CWD.
+    """
+    from jupyter_core.paths import jupyter_config_path
+
+    cwd = Path.cwd() if cwd is None else Path(cwd)
+    dirs = [str(Path(project_root).resolve()), str(cwd.resolve()), *jupyter_config_path()]
+    return list(dict.fromkeys(dirs))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="explorer-app",
+        description="Serve the Divergence Explorer notebooks as a web app (Voila).",
+        epilog="Options of the form --Class.trait=value (e.g. --VoilaExecutor.timeout=60) "
+        "are passed to Voila and override voila.json.",
+    )
+    parser.add_argument("--host", default=DEFAULT_HOST, help="interface to listen on (default: %(default)s)")
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help="port to listen on (default: %(default)s)"
+    )
+    parser.add_argument("--open", action="store_true", help="open the app in a web browser once it runs")
+    parser.add_argument(
+        "--debug", action="store_true", help="debug log, and show tracebacks in the page (development only)"
+    )
+    parser.add_argument(
+        "--notebooks",
+        metavar="DIR",
+        default=None,
+        help="directory of notebooks to serve (default: the repository's notebooks/, else ./notebooks)",
+    )
+    return parser
+
+
+def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, list[str]]:
+    """Parse the command line; return (options, traitlets options passed through to Voila)."""
+    parser = build_parser()
+    args, extra = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
+    passthrough: list[str] = []
+    items = iter(extra)
+    for item in items:
+        if not _TRAITLET_OPTION.match(item):
+            parser.error(f"unrecognized argument: {item}")
+        if "=" not in item:  # "--Class.trait value"
+            value = next(items, None)
+            if value is None:
+                parser.error(f"{item} needs a value")
+            item = f"{item}={value}"
+        passthrough.append(item)
+    if not 0 < args.port < 65536:
+        parser.error(f"--port must be between 1 and 65535, not {args.port}")
+    return args, passthrough
+
+
+def url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def app_url(host: str, port: int) -> str:
+    return f"http://{url_host(host)}:{port}/"
+
+
+def voila_argv(args: argparse.Namespace, notebooks_dir: Path, passthrough: Sequence[str] = ()) -> list[str]:
+    """The argument list given to the Voila application."""
+    argv = [
+        str(notebooks_dir),
+        f"--Voila.ip={args.host}",
+        f"--Voila.port={args.port}",
+        "--Voila.port_retries=0",  # a busy port is an error, not silently another port
+        f"--Voila.open_browser={bool(args.open)}",
+        "--VoilaConfiguration.strip_sources=True",
+    ]
+    if args.debug:
+        argv.append("--debug")  # log level DEBUG + tracebacks in the page
+    else:
+        argv.append("--VoilaConfiguration.show_tracebacks=False")
+    argv.extend(passthrough)
+    return argv
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Raise :class:`PortInUse` (with a readable message) if ``host:port`` cannot be bound."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise PortInUse(f"cannot resolve host {host!r}: {exc}") from exc
+    for family, socktype, proto, _, sockaddr in infos[:1]:
+        with socket.socket(family, socktype, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as tornado does
+            try:
+                sock.bind(sockaddr)
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    raise PortInUse(
+                        f"port {port} on {host} is already in use. Stop the other server "
+                        f"or choose another port, e.g. explorer-app --port {port + 1}"
+                    ) from exc
+                raise PortInUse(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+
+
+def make_app_class():
+    """The Voila subclass (imported lazily: importing Voila takes a moment)."""
+    import tornado.ioloop
+    import tornado.web
+    from jupyter_server.utils import url_path_join
+    from traitlets import default
+    from voila.app import Voila
+
+    class ExplorerVoila(Voila):
+        name = "explorer-app"
+        description = "Divergence Explorer: the project's notebooks served with Voila."
+
+        @default("config_file_paths")
+        def _config_file_paths_default(self):
+            # The repository's voila.json first, whatever the current directory is.
+            return config_dirs()
+
+        def landing_path(self) -> str | None:
+            if self.notebook_path is None and os.path.isfile(os.path.join(self.root_dir, INDEX_NOTEBOOK)):
+                return url_path_join(self.base_url, "voila/render", INDEX_NOTEBOOK)
+            return None
+
+        def init_handlers(self):
+            handlers = super().init_handlers()
+            target = self.landing_path()
+            if target is None:
+                self.log.warning("No %s in %s: / shows the file list.", INDEX_NOTEBOOK, self.root_dir)
+                return handlers
+            # Tornado takes the first matching rule, so this beats the tree handler on "/".
+            redirect = (self.server_url, tornado.web.RedirectHandler, {"url": target, "permanent": False})
+            return [redirect, *handlers]
+
+        def start(self):
+            # Runs once the IOLoop is running, i.e. after listen() succeeded.
+            tornado.ioloop.IOLoop.current().add_callback(self._announce)
+            super().start()
+
+        def _announce(self):
+            url = app_url(self.ip, self.port)
+            landing = self.landing_path()
+            lines = [
+                "",
+                "=" * 64,
+                f"  Divergence Explorer is running at  {url}",
+            ]
+            if landing:
+                lines.append(f"  (index page: {url.rstrip('/')}{landing})")
+            lines += ["  Press Ctrl+C to stop.", "=" * 64, ""]
+            print("\n".join(lines), flush=True)
+
+    return ExplorerVoila
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args, passthrough = parse_args(argv)
+    try:
+        notebooks_dir = find_notebooks_dir(args.notebooks)
+        check_port_free(args.host, args.port)
+    except (NotebooksDirNotFound, PortInUse) as exc:
+        print(f"explorer-app: error: {exc}", file=sys.stderr)
+        return 1
+    # Serving as root needs nothing special: unlike `jupyter server` (which refuses without
+    # --allow-root), the standalone Voila application has no root check.
+    app_class = make_app_class()
+    try:
+        app_class.launch_instance(voila_argv(args, notebooks_dir, passthrough))
+    except SystemExit as exc:  # Voila calls exit(1) when it cannot listen
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        return code
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
