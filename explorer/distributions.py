@@ -446,7 +446,10 @@ class StudentT(Distribution):
 
     def logpdf(self, x: Any) -> np.ndarray:
         z = (self._points(x) - self.loc) / self.scale
-        return self._c - 0.5 * (self.df + 1) * np.log1p(z * z / self.df)
+        # log(1 + z²/ν) as logaddexp(0, 2 log|z| − log ν): z² overflows for |z| > 1.3e154
+        with np.errstate(divide="ignore"):
+            log_z2 = 2.0 * np.log(np.abs(z)) - math.log(self.df)
+        return self._c - 0.5 * (self.df + 1) * np.logaddexp(0.0, log_z2)
 
     def sample(self, n: int, rng: RngLike = None) -> np.ndarray:
         return self.loc + self.scale * as_rng(rng).standard_t(self.df, as_sample_count(n))
@@ -887,7 +890,8 @@ class Sinh(Bijection):
         return np.arcsinh(y)
 
     def log_abs_dinverse(self, y):
-        return -0.5 * np.log1p(np.square(y))
+        # -log sqrt(1 + y²) via hypot: squaring y overflows for |y| > 1.3e154
+        return -np.log(np.hypot(1.0, y))
 
     def describe(self) -> str:
         return "sinh"

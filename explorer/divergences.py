@@ -261,8 +261,12 @@ def _jeffreys_core(lp, lq):
 
 
 def _js_core(lp, lq):
-    lm = np.logaddexp(lp, lq) - LOG2
-    return 0.5 * (np.exp(lp) * (lp - lm) + np.exp(lq) * (lq - lm))
+    # log(p/m) = log 2 − log(1 + q/p) from the difference d = log q − log p: exactly 0 where
+    # p = q. (lp − logaddexp(lp, lq) cancels two numbers of size |log p|; near the singular edge
+    # of a log-Laplace that left noise of 1e-8 where the integrand is 0, which the tail test
+    # then took for a divergent integral: JS(p, p) = inf.)
+    d = lq - lp
+    return 0.5 * (np.exp(lp) * (LOG2 - np.logaddexp(0.0, d)) + np.exp(lq) * (LOG2 - np.logaddexp(0.0, -d)))
 
 
 def _hellinger_core(lp, lq):
@@ -433,8 +437,13 @@ def _w1_grid(g: quad.Grid1D) -> float:
 def _w2_grid(g: quad.Grid1D) -> float:
     """W2² = ∫ (x − T(x))² p(x) dx with T = Q_q∘F_p, integrated in both directions.
 
-    The two integrals are equal when finite; each sees the far tail of its own variable, so
-    the larger of the two (an infinite one included) is the reliable value.
+    The two integrals are equal when finite. Each sees the far tail of its own variable, so
+    if either diverges W2 is infinite. Otherwise the *smaller* one is the reliable value:
+    where one density stops at a finite edge (a uniform) while the other's quantile runs off
+    to infinity, T has an integrable log singularity at that edge, which the Simpson node next
+    to it turns into a large overestimate (taking the larger value gave W2(U[0,1], N(0,1)) =
+    2.02 instead of 0.877); the other direction is smooth there. Apart from that, the error of
+    the interpolated map T is ~1e-4 relative or less.
     """
     _needs_1d(g, "W2")
     vals = []
@@ -443,7 +452,9 @@ def _w2_grid(g: quad.Grid1D) -> float:
         with np.errstate(divide="ignore", over="ignore"):
             integrand = np.exp(h.lp + 2.0 * np.log(np.abs(h.x - t)))
         vals.append(h.integrate(integrand))
-    return math.sqrt(max(max(vals), 0.0))
+    if any(math.isinf(v) for v in vals):
+        return math.inf
+    return math.sqrt(max(min(vals), 0.0))
 
 
 def _ot_1d(xa: np.ndarray, wa: np.ndarray, xb: np.ndarray, wb: np.ndarray, power: float) -> float:
