@@ -22,8 +22,13 @@ def logsumexp(a: np.ndarray, axis: int | None = None) -> np.ndarray | float:
             return m
         return m + math.log(float(np.sum(np.exp(a - m))))
     m = np.max(a, axis=axis, keepdims=True)
-    safe = np.where(np.isfinite(m), m, 0.0)
+    finite = np.isfinite(m)
+    safe = m if finite.all() else np.where(finite, m, 0.0)
+    work = a - safe
+    np.exp(work, out=work)
     with np.errstate(divide="ignore"):
-        out = np.log(np.sum(np.exp(a - safe), axis=axis, keepdims=True)) + safe
-    out = np.where(np.isfinite(m), out, m)
+        out = np.log(np.sum(work, axis=axis, keepdims=True))
+    out += safe
+    if not finite.all():
+        out = np.where(finite, out, m)
     return np.squeeze(out, axis=axis)

@@ -63,8 +63,8 @@ def _even(n: float) -> int:
     return k + (k % 2)
 
 
-def _outer_nodes(start: float, sign: float, edge: float, h: float,
-                 width: float) -> tuple[np.ndarray, np.ndarray, int]:
+def _outer_nodes(start: float, sign: float, edge: float, h: float, width: float,
+                 extent: float = TAIL_EXTENT) -> tuple[np.ndarray, np.ndarray, int]:
     r"""Nodes and weights beyond one end ``start`` of the bulk, ordered from the bulk outwards.
 
     ``sign`` is -1 for the left side and +1 for the right; ``edge`` is the end of the union of
@@ -80,7 +80,7 @@ def _outer_nodes(start: float, sign: float, edge: float, h: float,
     """
     if math.isfinite(edge) and sign * (edge - start) > 0:
         gap = abs(edge - start)
-        closest = max(gap / TAIL_EXTENT, 16.0 * np.finfo(float).eps * abs(edge), 1e-300)
+        closest = max(gap / extent, 16.0 * np.finfo(float).eps * abs(edge), 1e-300)
         t_end = math.log(gap / closest)
         dt = max(min(TAIL_DT, h / gap), t_end / MAX_EDGE_POINTS)
         nt = _even(t_end / dt)
@@ -90,7 +90,7 @@ def _outer_nodes(start: float, sign: float, edge: float, h: float,
         w = simpson_weights(nt, t_end / nt) * dist
     else:
         s = h / TAIL_DT
-        t_max = math.log1p(TAIL_EXTENT * max(width, 1.0) / s)
+        t_max = math.log1p(extent * max(width, 1.0) / s)
         nt = _even(t_max / TAIL_DT)
         t = np.linspace(0.0, t_max, nt + 1)
         x = start + sign * s * np.expm1(t)
@@ -134,6 +134,7 @@ class Grid1D:
 
     p: Any
     q: Any
+    tail_extent: float = TAIL_EXTENT
     x: np.ndarray = field(init=False)
     w: np.ndarray = field(init=False)
 
@@ -156,7 +157,8 @@ class Grid1D:
         sup_hi = max(p.support[1], q.support[1])
         xs, ws = [], []
         # left tail (stored reversed so x is ascending)
-        left_x, left_w, self._left_octave = _outer_nodes(lo, -1.0, sup_lo, h_target, width)
+        left_x, left_w, self._left_octave = _outer_nodes(lo, -1.0, sup_lo, h_target, width,
+                                                                  self.tail_extent)
         xs.append(left_x[::-1].copy())
         ws.append(left_w[::-1].copy())
         # bulk segments between breakpoints
@@ -167,7 +169,8 @@ class Grid1D:
             seg[-1] = np.nextafter(b, -np.inf)
             xs.append(seg)
             ws.append(simpson_weights(n, (b - a) / n))
-        right_x, right_w, self._right_octave = _outer_nodes(hi, 1.0, sup_hi, h_target, width)
+        right_x, right_w, self._right_octave = _outer_nodes(hi, 1.0, sup_hi, h_target, width,
+                                                                    self.tail_extent)
         xs.append(right_x)
         ws.append(right_w)
         sizes = [len(a) for a in xs]
@@ -189,7 +192,7 @@ class Grid1D:
         features range from 1e-2 to 1e2), and tails are judged octave by octave in ``u``.
         Nodes that over/underflow in ``T`` (``|T(u)| = inf``, ``exp(u) = 0``) are dropped.
         """
-        inner = Grid1D(self.p.base, self.q.base)
+        inner = Grid1D(self.p.base, self.q.base, self.tail_extent)
         with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
             x = np.asarray(transform.forward(inner.x), dtype=float)
             jac = np.exp(-transform.log_abs_dinverse(x))  # |T'(u)|
