@@ -49,7 +49,7 @@ import numpy as np
 from scipy import special
 
 from explorer import _quadrature as quad
-from explorer._backend import NEG_INF, ops_for
+from explorer._backend import NEG_INF, ops_for, torch_single_thread
 from explorer._backend import NP as NP_OPS
 from explorer._numerics import logsumexp
 from explorer._validation import as_finite_array, as_rng, as_sample_count
@@ -118,7 +118,10 @@ class Divergence:
     sample estimator. ``weight(log_r, **params)`` is ``log h(r)`` with ``h(r) = r² f''(r)``, the
     factor by which an f-divergence weights the score difference in its gradient (f-distill);
     ``fit_samples(xp, wp, xq, wq, **params)`` is a differentiable (numpy/torch) objective between
-    weighted samples, used by :mod:`explorer.fitting`.
+    weighted samples, used by :mod:`explorer.fitting`. For kernel discrepancies (MMD, energy)
+    ``gm_kernel(a, b, **params)`` is the kernel inner product ⟨μ_a, μ_b⟩ of two Gaussian
+    mixtures in torch (a sample set is a mixture of point masses), so that
+    D = ⟨μ_p,μ_p⟩ − 2⟨μ_p,μ_q⟩ + ⟨μ_q,μ_q⟩ can be fitted exactly.
     """
 
     name: str
@@ -148,6 +151,7 @@ class Divergence:
     weight: Callable[..., Any] | None = None
     weight_text: str = ""
     fit_samples: Callable[..., Any] | None = None
+    gm_kernel: Callable[..., Any] | None = None
     notes: str = ""
 
     def resolve_params(self, given: Mapping[str, Any]) -> dict[str, float]:
@@ -747,6 +751,57 @@ def _gm_log_cross(a, b, extra: float = 0.0) -> float:
     return float(logsumexp(logn + np.log(wa)[:, None] + np.log(wb)[None, :]))
 
 
+def _gm_log_gauss_cross(a, b, extra: float = 0.0):
+    r"""Torch, batched: log Σ_ij w_i v_j N(m_i − m_j; 0, S_i + S_j + extra·I) for d ≤ 2.
+
+    ``a``/``b`` are ``(w (..., K), m (..., K, d), S (..., K, d, d))``; leading axes broadcast.
+    A component with S = 0 is a point mass, so a sample set is a valid (zero-covariance) mixture.
+    """
+    import torch
+
+    (wa, ma, sa), (wb, mb, sb) = a, b
+    diff = ma[..., :, None, :] - mb[..., None, :, :]
+    s = sa[..., :, None, :, :] + sb[..., None, :, :, :]
+    d = diff.shape[-1]
+    if d == 1:
+        var = s[..., 0, 0] + extra
+        logn = -0.5 * (diff[..., 0] ** 2 / var + torch.log(2 * math.pi * var))
+    elif d == 2:
+        s00, s01, s11 = s[..., 0, 0] + extra, s[..., 0, 1], s[..., 1, 1] + extra
+        det = s00 * s11 - s01 * s01
+        d0, d1 = diff[..., 0], diff[..., 1]
+        maha = (s11 * d0 * d0 - 2 * s01 * d0 * d1 + s00 * d1 * d1) / det
+        logn = -0.5 * (maha + torch.log(det) + 2 * math.log(2 * math.pi))
+    else:
+        raise ValueError(f"Gaussian-mixture kernel terms support d ≤ 2, got d = {d}")
+    lw = torch.log(wa)[..., :, None] + torch.log(wb)[..., None, :]
+    return torch.logsumexp((logn + lw).flatten(-2), dim=-1)
+
+
+def _gm_kernel_rbf(a, b, bandwidth: float = 1.0):
+    r"""⟨μ_a, μ_b⟩ for the RBF kernel: E k(X,Y) = (2πℓ²)^{d/2} E N(X−Y; 0, ℓ²I) (torch, batched)."""
+    d = a[1].shape[-1]
+    return (0.5 * d * math.log(2 * math.pi * bandwidth**2) + _gm_log_gauss_cross(a, b, bandwidth**2)).exp()
+
+
+def _gm_kernel_energy(a, b):
+    r"""⟨μ_a, μ_b⟩ for the (conditionally p.d.) energy kernel −|x−y|, 1-D: −E|X−Y| (torch, batched).
+
+    X − Y ~ N(Δ, s²) per component pair and E|X−Y| = s√(2/π) e^{−Δ²/2s²} + Δ(1 − 2Φ(−Δ/s)), which
+    tends to |Δ| as s → 0 (point masses).
+    """
+    import torch
+
+    (wa, ma, sa), (wb, mb, sb) = a, b
+    if ma.shape[-1] != 1:
+        raise ValueError("the Gaussian-mixture energy term is 1-D only")
+    diff = ma[..., :, None, 0] - mb[..., None, :, 0]
+    s = torch.sqrt(torch.clamp(sa[..., :, None, 0, 0] + sb[..., None, :, 0, 0], min=1e-300))
+    mabs = s * math.sqrt(2 / math.pi) * torch.exp(-0.5 * (diff / s) ** 2) \
+        + diff * (1 - 2 * torch.special.ndtr(-diff / s))
+    return -(wa[..., :, None] * wb[..., None, :] * mabs).sum(dim=(-2, -1))
+
+
 def _gm_parts_pair(p, q):
     if not (isinstance(p, Distribution) and isinstance(q, Distribution)) or p.dim != q.dim:
         return None
@@ -946,12 +1001,22 @@ def energy_weighted(xp, wp, xq, wq):
     return ops.maximum(2.0 * kpq - kpp - kqq, 0.0)
 
 
+def _uniform(w) -> bool:
+    w = np.asarray(w.detach() if hasattr(w, "detach") else w)
+    return bool(np.ptp(w) <= 1e-12 * np.max(w))
+
+
 def _ot_weighted(xp, wp, xq, wq, power: int):
     """Exact W_power between weighted samples with POT (autograd through its backend)."""
     import ot
 
     ops = ops_for(xq)
-    r, _, d = xq.shape
+    r, n, d = xq.shape
+    if d == 1 and n == xp.shape[0] and _uniform(wq) and _uniform(wp):
+        # equal uniform weights: the monotone coupling pairs the sorted samples
+        diff = ops.abs(ops.t.sort(xq[..., 0], dim=-1)[0] - ops.t.sort(xp[:, 0])[0][None]) \
+            if ops.name == "torch" else np.abs(np.sort(xq[..., 0], -1) - np.sort(xp[:, 0])[None])
+        return (ops.sum(diff**power, -1) / n) ** (1.0 / power)
     if d == 1:
         u = xq[..., 0].T
         uw = wq.T
@@ -969,7 +1034,8 @@ def _ot_weighted(xp, wp, xq, wq, power: int):
     return cost ** (1.0 / power)
 
 
-def _sinkhorn_potentials(c, la, lb, eps, f=None, g=None, iters=20000, tol=1e-7, symmetric=False):
+def _sinkhorn_potentials(c, la, lb, eps, f=None, g=None, iters=20000, tol=1e-7, symmetric=False,
+                         warn=True):
     """Log-domain Sinkhorn: potentials (f, g) of entropic OT with cost ``c`` (batched).
 
     ``la``/``lb`` are log-weights. Without a warm start, ε is annealed from the squared diameter
@@ -988,7 +1054,9 @@ def _sinkhorn_potentials(c, la, lb, eps, f=None, g=None, iters=20000, tol=1e-7, 
         def tt(v):
             return None if v is None else torch.as_tensor(np.asarray(v, dtype=float))
 
-        f_t, g_t = _sinkhorn_potentials(tt(c), tt(la), tt(lb), eps, tt(f), tt(g), iters, tol, symmetric)
+        with torch_single_thread():
+            f_t, g_t = _sinkhorn_potentials(tt(c), tt(la), tt(lb), eps, tt(f), tt(g), iters, tol, symmetric,
+                                            warn)
         return f_t.numpy(), g_t.numpy()
 
     def sweep(f, g, e, n_iter, stop, omega=1.0):
@@ -1014,18 +1082,20 @@ def _sinkhorn_potentials(c, la, lb, eps, f=None, g=None, iters=20000, tol=1e-7, 
             f, g, _ = sweep(f, g, e, 2, 1e-4)
             e = max(0.5 * e, eps)
     f, g, converged = sweep(f, g, eps, iters, tol, omega=1.8)
-    if not converged:
+    if not converged and warn:
         warnings.warn(f"Sinkhorn did not converge in {iters} iterations at ε = {eps:g}; "
                       "the value may be inaccurate (try a larger ε)", RuntimeWarning, stacklevel=3)
     return f, g
 
 
-def sinkhorn_ot(x, a, y, b, eps: float, warm=None, symmetric: bool = False):
+def sinkhorn_ot(x, a, y, b, eps: float, warm=None, symmetric: bool = False, iters: int | None = None):
     r"""Entropic OT cost :math:`OT_ε(a,b) = \min_π ⟨π, C⟩ + ε\,KL(π\|a⊗b)`, C = |x−y|².
 
     Solved in the log domain to convergence without autograd, then one last Sinkhorn step with
     autograd (the envelope theorem makes its gradient exact at the fixed point). Returns the
     value ⟨a, f⟩ + ⟨b, g⟩ and the potentials (for warm starts). Batched over leading axes.
+    With a warm start and ``iters``, only that many sweeps are made (no convergence test): used
+    while fitting, where the potentials track a slowly moving optimum across steps.
     """
     ops = ops_for(x)
     with ops.quiet():
@@ -1033,8 +1103,12 @@ def sinkhorn_ot(x, a, y, b, eps: float, warm=None, symmetric: bool = False):
     c = ops.sqdist(x, y)
     with ops.no_grad():
         f0, g0 = (None, None) if warm is None else warm
-        f, g = _sinkhorn_potentials(ops.detach(c), ops.detach(la), ops.detach(lb), eps, f0, g0,
-                                    symmetric=symmetric)
+        if warm is not None and iters is not None:
+            f, g = _sinkhorn_potentials(ops.detach(c), ops.detach(la), ops.detach(lb), eps, f0, g0,
+                                        iters=iters, tol=0.0, symmetric=symmetric, warn=False)
+        else:
+            f, g = _sinkhorn_potentials(ops.detach(c), ops.detach(la), ops.detach(lb), eps, f0, g0,
+                                        symmetric=symmetric)
     f = -eps * ops.logsumexp(lb[..., None, :] + (g[..., None, :] - c) / eps, axis=-1)
     g = -eps * ops.logsumexp(la[..., :, None] + (f[..., :, None] - c) / eps, axis=-2)
     value = ops.sum(a * f, -1) + ops.sum(b * g, -1)
@@ -1054,7 +1128,10 @@ def sinkhorn_divergence(x, a, y, b, eps: float) -> float:
 
 
 class _SinkhornFit:
-    """Sinkhorn objective for fitting: OT_ε(p,p) computed once, warm starts across steps."""
+    """Sinkhorn objective for fitting: OT_ε(p,p) computed once; after a converged first solve,
+    each step makes ``SWEEPS`` warm-started sweeps (the optimum moves little between steps)."""
+
+    SWEEPS = 3
 
     def __init__(self) -> None:
         self.cache: dict[str, Any] = {}
@@ -1067,8 +1144,10 @@ class _SinkhornFit:
         key = (id(xp), epsilon, tuple(xq.shape))
         if self.cache.get("key") != key:
             self.cache = {"key": key, "pp": sinkhorn_ot(xp, wp, xp, wp, epsilon, symmetric=True)[0]}
-        ab, self.cache["w_ab"] = sinkhorn_ot(xq, wq, xpb, wpb, epsilon, self.cache.get("w_ab"))
-        bb, self.cache["w_bb"] = sinkhorn_ot(xq, wq, xq, wq, epsilon, self.cache.get("w_bb"), symmetric=True)
+        ab, self.cache["w_ab"] = sinkhorn_ot(xq, wq, xpb, wpb, epsilon, self.cache.get("w_ab"),
+                                             iters=self.SWEEPS)
+        bb, self.cache["w_bb"] = sinkhorn_ot(xq, wq, xq, wq, epsilon, self.cache.get("w_bb"), symmetric=True,
+                                             iters=self.SWEEPS)
         return ab - 0.5 * (self.cache["pp"] + bb)
 
 
@@ -1384,7 +1463,7 @@ register(Divergence(
     grid=lambda g, bandwidth: _mmd_grid(g, bandwidth),
     categorical=lambda m, bandwidth: _mmd_categorical(m, bandwidth),
     closed_form=_closed_mmd, samples=_samples_mmd, sample_estimator="unbiased U-statistic",
-    fit_samples=mmd2_weighted,
+    fit_samples=mmd2_weighted, gm_kernel=_gm_kernel_rbf,
 ))
 
 register(Divergence(
@@ -1398,7 +1477,7 @@ register(Divergence(
     units="x", log_based=False,
     grid=lambda g: _energy_grid(g), categorical=lambda m: _energy_categorical(m),
     closed_form=_closed_energy, samples=_samples_energy, sample_estimator="unbiased U-statistic",
-    fit_samples=energy_weighted,
+    fit_samples=energy_weighted, gm_kernel=_gm_kernel_energy,
 ))
 register(Divergence(
     name="sinkhorn", label="S_ε",
