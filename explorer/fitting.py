@@ -49,10 +49,12 @@ from scipy import special
 
 from explorer import _quadrature as quad
 from explorer import divergences as dv
+from explorer._backend import torch_single_thread
 from explorer._validation import as_finite_array, as_sample_count
 from explorer.distributions import Distribution, Empirical, Gaussian, Mixture, gaussian_mixture_parts
 
-__all__ = ["FAMILIES", "FitHistory", "FitResult", "Optimum", "fit", "fit_path"]
+__all__ = ["FAMILIES", "FitHistory", "FitResult", "Optimum", "fit", "fit_path", "gradient_weight",
+           "landscape"]
 
 _LOG_2PI = math.log(2 * math.pi)
 
@@ -729,3 +731,68 @@ def fit_path(p: Any, divergence: str, name: str, values: np.ndarray, family: str
         if progress is not None:
             progress(i + 1, len(values))
     return out
+
+
+def landscape(p: Any, divergence: str, means: Any, log_stds: Any, **divergence_params: Any) -> np.ndarray:
+    r"""The objective D(p‖N(μ, σ²)) over a grid of means × log-std's, for a 1-D Gaussian q.
+
+    Evaluated in one batch with the same objective :func:`fit` minimises (so its minima are the
+    fit's optima); the quadrature path integrates on one grid covering every q of the scan, with
+    tails truncated at ``FIT_TAIL_EXTENT`` bulk widths. Returns an array of shape
+    ``(len(log_stds), len(means))``.
+    """
+    torch = _torch()
+    div = dv.get(divergence)
+    params = dict(div.resolve_params(divergence_params))
+    p_density, p_samples, p_eval = _as_target(p)
+    if p_eval.dim != 1:
+        raise ValueError("loss landscapes are drawn for 1-D targets")
+    if div.name == "sinkhorn":
+        raise ValueError("the Sinkhorn landscape is not drawn: thousands of entropic OT problems "
+                         "would take minutes (fit it instead)")
+    mu = as_finite_array(means, "means").ravel()
+    ls = as_finite_array(log_stds, "log_stds").ravel()
+    if p_density is None and div.name != "kl" and div.fit_samples is None:
+        p_density = p_eval
+    fam = Gaussian1D()
+    objective = _make_objective(div, params, fam, p_density, p_samples, 256, 0)
+    M, S = np.meshgrid(mu, ls)
+    theta = np.column_stack([M.ravel(), S.ravel()])
+    if objective.refresh is not None:
+        corners = np.array([[mu.min(), ls.min()], [mu.max(), ls.min()], [mu.min(), ls.max()],
+                            [mu.max(), ls.max()], [mu.mean(), ls.min()]])
+        objective.refresh(corners)
+    out = np.empty(len(theta))
+    with torch.no_grad(), torch_single_thread():
+        for i in range(0, len(theta), 256):
+            th = torch.as_tensor(theta[i:i + 256], dtype=torch.float64)
+            out[i:i + 256] = objective.loss(th).numpy()
+    return out.reshape(S.shape)
+
+
+def gradient_weight(p: Distribution, q: Distribution, divergence: str, x: Any,
+                    **divergence_params: Any) -> np.ndarray | None:
+    r"""Where an f-divergence's gradient comes from: the density q(x)·h(r(x)), normalised to 1.
+
+    For :math:`D_f(p\|q_θ)` the gradient of the fit is
+    :math:`\nabla_θ D = -E_{q}[h(r)\,(\nabla_x\log p - \nabla_x\log q)\,\partial x/\partial θ]`
+    with :math:`r = p/q` and :math:`h(r) = r^2 f''(r)` (Xu, Nie et al. 2025, "One-step diffusion
+    models with f-divergence distribution matching" (f-distill)); so q·h(r) says which regions
+    drive the fit: forward KL (h = r) weighs where p ≫ q, reverse KL (h = 1) only where q has
+    mass. Returns ``None`` for divergences that are not f-divergences with a registered weight.
+    """
+    div = dv.get(divergence)
+    if div.weight is None:
+        return None
+    params = dict(div.resolve_params(divergence_params))
+    xs = as_finite_array(x, "x")
+    lp, lq = p.logpdf(xs), q.logpdf(xs)
+    with np.errstate(invalid="ignore", over="ignore"):
+        lr = np.where(np.isfinite(lp), lp - lq, -np.inf)
+        lw = lq + np.asarray(div.weight(lr, **params), dtype=float)
+    lw = np.where(np.isnan(lw), -np.inf, lw)
+    if xs.ndim != 1 or not np.isfinite(lw).any():
+        return np.zeros_like(lw)
+    w = np.exp(lw - lw[np.isfinite(lw)].max())
+    total = np.trapezoid(w, xs)
+    return w / total if total > 0 else w

@@ -36,6 +36,14 @@ DEMOS: list[Demo] = [
         "the sliders.",
         thumbnail="01_divergence_calculator.png",
     ),
+    Demo(
+        notebook="02_mode_seeking.ipynb",
+        title="Mode-seeking vs mode-covering",
+        sentence="Fit a Gaussian (or a small mixture) to two modes, a ring, two moons or real data "
+        "under forward KL, reverse KL, JS, α, Wasserstein, MMD… at once: loss landscapes, every local "
+        "optimum, an α slider from seeking to covering, and how many samples an estimator needs.",
+        thumbnail="02_mode_seeking.png",
+    ),
 ]
 
 CARD_CSS = """

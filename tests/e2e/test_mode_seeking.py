@@ -1,0 +1,111 @@
+"""End-to-end: the mode-seeking demo fits, refits on a new preset and divergence, and plays back.
+
+CSS contract (explorer/ui/mode_seeking.py): root ``.dx-mode-seeking``; the main FigureWidget
+``.dx-figure`` (trace 0 = p, then for each divergence its faint optima and its fitted q, named
+"<label>: <value>"); target dropdown ``.dx-target``, divergence multi-select ``.dx-divergences``,
+``.dx-fit`` button, ``.dx-table``, ``.dx-status``, ``.dx-error``; tabs ``.dx-tabs``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+URL_PATH = "/voila/render/02_mode_seeking.ipynb"
+PLOT = ".dx-mode-seeking .dx-figure.js-plotly-plot, .dx-mode-seeking .dx-figure .js-plotly-plot"
+# the fitted curves: name and y-values of every trace whose name carries a value ("JS: 0.172")
+JS_FITS = """() => {
+  const gd = document.querySelector('__PLOT__');
+  if (!gd || !gd.data) return null;
+  const plain = (a) => (a != null && ArrayBuffer.isView(a)) ? Array.from(a) : a;
+  const fits = gd.data.filter(t => t.name && t.name.includes(':'));
+  if (!fits.length) return null;
+  return JSON.stringify(fits.map(t => [t.name, plain(t.x), plain(t.y)]));
+}""".replace("__PLOT__", PLOT.split(", ")[0])
+
+
+def fits(page) -> str | None:
+    return page.evaluate(JS_FITS)
+
+
+def wait_fits_changed(page, before, timeout) -> None:
+    page.wait_for_function(f"(before) => {{ const v = ({JS_FITS})(); return v !== null && v !== before; }}",
+                           arg=before, timeout=timeout)
+
+
+def assert_clean(page, e2e) -> None:
+    for i in range(page.locator(".dx-error").count()):
+        box = page.locator(".dx-error").nth(i)
+        if box.is_visible():
+            assert not box.inner_text().strip(), f"the page shows an error: {box.inner_text()}"
+    e2e.assert_no_error_text(page)
+    e2e.assert_no_page_errors(page)
+
+
+@pytest.fixture(scope="module")
+def demo(browser, app_server, e2e, request):
+    context, page, log = e2e.make_page(browser)
+    page.dx_log = log
+    try:
+        seconds = e2e.open_notebook(page, app_server.url + URL_PATH, ".dx-mode-seeking")
+        page.wait_for_function(f"() => ({JS_FITS})() !== null", timeout=e2e.first_render_timeout)
+    except Exception:
+        app_server.failures += 1
+        e2e.save_page_artifacts(page, log, app_server, e2e.safe_name(f"{request.node.nodeid}-render"))
+        context.close()
+        raise
+    page.dx_render_seconds = seconds
+    yield page
+    context.close()
+
+
+@pytest.fixture(autouse=True)
+def _artifacts_on_failure(request, app_server, e2e):
+    yield
+    if e2e.failed(request.node) and "demo" in request.fixturenames:
+        app_server.failures += 1
+        page = request.getfixturevalue("demo")
+        e2e.save_page_artifacts(page, page.dx_log, app_server, e2e.safe_name(request.node.nodeid))
+
+
+def test_demo_renders_with_fits(demo, e2e):
+    print(f"mode-seeking demo rendered in {demo.dx_render_seconds:.1f} s")
+    names = [f[0] for f in json.loads(fits(demo))]
+    assert len(names) == 3, names  # KL, reverse KL, JS by default
+    table = demo.inner_text(".dx-table")
+    assert "reverse_kl" in table and "modes covered" in table
+    assert "restarts" in demo.inner_text(".dx-status")
+    assert_clean(demo, e2e)
+
+
+def test_changing_preset_and_divergence_then_fit_changes_the_curves(demo, e2e):
+    before = fits(demo)
+    demo.locator(".dx-target select").select_option(label="Three modes")
+    wait_fits_changed(demo, before, e2e.update_timeout * 4)
+    after_preset = fits(demo)
+    assert after_preset != before
+    # choose a different set of divergences (ctrl-click adds Hellinger), then press Fit
+    select = demo.locator(".dx-divergences select")
+    labels = select.locator("option").all_inner_texts()
+    wanted = [lab for lab in labels if "(reverse_kl)" in lab or "(hellinger)" in lab]
+    select.select_option(label=wanted)
+    t0 = time.monotonic()
+    demo.locator(".dx-fit button, button.dx-fit").first.click()
+    wait_fits_changed(demo, after_preset, e2e.update_timeout * 4)
+    print(f"fit pressed -> curves redrawn in {time.monotonic() - t0:.1f} s")
+    names = [f[0] for f in json.loads(fits(demo))]
+    assert len(names) == 2 and any(n.startswith("H") for n in names), names
+    assert "hellinger" in demo.inner_text(".dx-table")
+    assert_clean(demo, e2e)
+
+
+def test_playback_tab_and_landscape(demo, e2e):
+    demo.locator(".dx-tabs .lm-TabBar-tab, .dx-tabs .p-TabBar-tab").nth(1).click()
+    demo.locator(".dx-landscape-run button, button.dx-landscape-run").first.click()
+    demo.locator(".dx-tabs .js-plotly-plot .heatmaplayer, .dx-tabs .js-plotly-plot .hm").first.wait_for(
+        state="attached", timeout=e2e.update_timeout * 6)
+    assert_clean(demo, e2e)
