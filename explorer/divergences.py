@@ -87,7 +87,13 @@ DEFAULT_SAMPLES = 2_000
 # =============================================================================================
 @dataclass(frozen=True)
 class Param:
-    """A continuous parameter of a divergence (e.g. the α of the α-divergence)."""
+    """A continuous parameter of a divergence (e.g. the α of the α-divergence).
+
+    ``scale`` is the power of the length unit of x that the parameter carries: 0 for a
+    dimensionless one (α, a Rényi order), 1 for a length (an MMD bandwidth, a Parzen window), 2
+    for a squared length (Sinkhorn's ε). ``default`` and ``slider`` are given for x in units of
+    order one; a UI whose x-axis has length unit ``u`` multiplies them by ``u**scale``.
+    """
 
     name: str
     default: float
@@ -96,6 +102,7 @@ class Param:
     slider: tuple[float, float] = (0.0, 1.0)
     doc: str = ""
     log_slider: bool = False
+    scale: int = 0
 
     def check(self, value: Any) -> float:
         try:
@@ -1069,7 +1076,8 @@ def _sinkhorn_potentials(c, la, lb, eps, f=None, g=None, iters=20000, tol=1e-7, 
                 f_new = (1.0 - omega) * f + omega * f_new
                 g_new = -e * ops.logsumexp(((f_new + e * la)[..., :, None] - c) / e, axis=-2)
                 g_new = (1.0 - omega) * g + omega * g_new
-            delta = float(ops.detach(ops.sum(ops.exp(la) * ops.abs(f_new - f), -1)).max())
+            # unweighted: potentials of points with tiny mass converge last and matter to the value
+            delta = float(ops.detach(ops.abs(f_new - f)).max() + ops.detach(ops.abs(g_new - g)).max())
             f, g = f_new, g_new
             if delta < stop * e:
                 return f, g, True
@@ -1081,7 +1089,9 @@ def _sinkhorn_potentials(c, la, lb, eps, f=None, g=None, iters=20000, tol=1e-7, 
         while e > eps:  # a few sweeps per scale: the potentials only need to follow ε down
             f, g, _ = sweep(f, g, e, 2, 1e-4)
             e = max(0.5 * e, eps)
-    f, g, converged = sweep(f, g, eps, iters, tol, omega=1.8)
+    f, g, converged = sweep(f, g, eps, min(iters, 2000), tol, omega=1.8)
+    if not converged and iters > 2000:  # over-relaxation can stall on degenerate problems
+        f, g, converged = sweep(f, g, eps, iters - 2000, tol, omega=1.0)
     if not converged and warn:
         warnings.warn(f"Sinkhorn did not converge in {iters} iterations at ε = {eps:g}; "
                       "the value may be inaccurate (try a larger ε)", RuntimeWarning, stacklevel=3)
@@ -1448,7 +1458,7 @@ register(Divergence(
     measure=lambda m: _cs_measure(m), closed_form=_closed_cs, samples=_samples_cs,
     sample_estimator="Parzen windows (Principe 2010)",
     sample_estimator_params=(Param("window", 0.3, 1e-6, math.inf, (0.01, 3.0),
-                                   "Parzen window width σ", log_slider=True),),
+                                   "Parzen window width σ", log_slider=True, scale=1),),
 ))
 register(Divergence(
     name="mmd", label="MMD²",
@@ -1459,7 +1469,7 @@ register(Divergence(
     symmetric=True, metric=False, sqrt_metric=True, f_divergence=False, behaviour=BALANCED,
     units="", log_based=False, bounded="≤ 2",
     params=(Param("bandwidth", 1.0, 1e-6, math.inf, (0.05, 5.0), "RBF kernel bandwidth ℓ",
-                  log_slider=True),),
+                  log_slider=True, scale=1),),
     grid=lambda g, bandwidth: _mmd_grid(g, bandwidth),
     categorical=lambda m, bandwidth: _mmd_categorical(m, bandwidth),
     closed_form=_closed_mmd, samples=_samples_mmd, sample_estimator="unbiased U-statistic",
@@ -1489,7 +1499,7 @@ register(Divergence(
     symmetric=True, metric=False, sqrt_metric=False, f_divergence=False, behaviour=BALANCED,
     units="x²", log_based=False,
     params=(Param("epsilon", 0.5, 1e-4, math.inf, (0.01, 10.0), "entropic regularisation ε (units of x²)",
-                  log_slider=True),),
+                  log_slider=True, scale=2),),
     grid=lambda g, epsilon: _sinkhorn_grid(g, epsilon),
     categorical=lambda m, epsilon: _sinkhorn_categorical(m, epsilon), closed_form=_closed_sinkhorn,
     samples=_samples_sinkhorn, sample_estimator="log-domain Sinkhorn on the samples",

@@ -37,7 +37,7 @@ def test_voila_json_production_settings():
     assert culling["cull_connected"] is False
 
 
-def test_preheat_only_for_index_and_calculator():
+def test_preheat_only_for_index_and_demos():
     if not VOILA_JSON.get("VoilaConfiguration", {}).get("preheat_kernel"):
         return
     pools = VOILA_JSON["VoilaKernelManager"]["kernel_pools_config"]
@@ -45,6 +45,7 @@ def test_preheat_only_for_index_and_calculator():
     assert {k for k, v in pools.items() if v.get("pool_size", 0) > 0} == {
         "00_index.ipynb",
         "01_divergence_calculator.ipynb",
+        "02_mode_seeking.ipynb",
     }
     for name in pools:
         assert name == "default" or (REPO_ROOT / "notebooks" / name).is_file(), name

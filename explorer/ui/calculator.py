@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import math
 import time
+import unicodedata
 from typing import Any
 
 import ipywidgets as W
@@ -35,6 +36,55 @@ from explorer.ui._families import FAMILIES, PRESETS, Family, Scene, default_valu
 N_CURVE = 500
 FWD_COLOUR = "#2c3e50"
 REV_COLOUR = "#a9b7c6"
+# Symbols of registry parameters whose name is not a Greek letter's (those are looked up).
+PARAM_SYMBOLS = {"bandwidth": "ℓ"}
+LOG_STEP = 0.01  # step of the log sliders, in decades
+# CSS classes the divergence-parameter sliders carried before they came from the registry.
+LEGACY_PARAM_CSS = {("alpha", "alpha"): "dx-alpha", ("renyi", "order"): "dx-order",
+                    ("mmd", "bandwidth"): "dx-mmd-bandwidth"}
+
+
+def param_symbol(param: dv.Param) -> str:
+    """'α' for a parameter named 'alpha', 'ℓ' for 'bandwidth', else the name itself."""
+    if param.name in PARAM_SYMBOLS:
+        return PARAM_SYMBOLS[param.name]
+    try:
+        return unicodedata.lookup(f"GREEK SMALL LETTER {param.name.upper()}")
+    except KeyError:
+        return param.name
+
+
+def param_label(div: dv.Divergence, param: dv.Param) -> str:
+    """Slider description from the registry: 'α (α-div.)', 'order (Rényi)', 'ℓ (MMD)', 'ε (Sinkhorn)'.
+
+    The divergence is named by its label (without a trailing ², 'MMD²' → 'MMD'); a label written
+    with the parameter's own symbol ('D_α', 'S_ε') says nothing next to it, so the registry name
+    is used instead ('sinkhorn' → 'Sinkhorn', and 'alpha', the α-divergence → 'α-div.').
+    """
+    symbol = param_symbol(param)
+    tag = div.label.rstrip("²")
+    if symbol in tag:
+        tag = f"{symbol}-div." if div.name == param.name else div.name.replace("_", " ").capitalize()
+    return f"{symbol} ({tag})"
+
+
+def _log_limits(lo: float, hi: float, value: float) -> tuple[float, float]:
+    """Exponent range of a FloatLogSlider inside [lo, hi] whose step grid contains ``value``.
+
+    The front end snaps a log slider to ``min + k·step`` in the exponent, so an unaligned ``min``
+    would show the default 1.0 as 0.998.
+    """
+    e = math.log10(value)
+    n_lo = max(math.floor((e - math.log10(lo)) / LOG_STEP + 1e-6), 1)
+    n_hi = max(math.floor((math.log10(hi) - e) / LOG_STEP + 1e-6), 1)
+    return e - n_lo * LOG_STEP, e + n_hi * LOG_STEP
+
+
+def _nice_step(span: float) -> float:
+    """The smallest of 1, 2, 5 × 10^k that is at least span/100."""
+    raw = span / 100
+    mag = 10 ** math.floor(math.log10(raw))
+    return next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw * (1 - 1e-9))
 
 
 class Side:
@@ -122,18 +172,20 @@ class Calculator:
         self.preset = W.Dropdown(options=["(choose a preset)", *PRESETS], value="(choose a preset)",
                                  description="preset", layout=W.Layout(width="330px"))
         self.preset.add_class("dx-preset")
-        self.alpha = W.FloatSlider(value=0.5, min=-1.0, max=2.0, step=0.05, description="α (α-div.)",
-                                   continuous_update=True)
-        self.order = W.FloatSlider(value=2.0, min=0.0, max=5.0, step=0.05, description="Rényi order")
-        self.bandwidth = W.FloatLogSlider(value=1.0, base=10, min=-2, max=1, step=0.01,
-                                          description="MMD ℓ", readout_format=".3g")
+        self._muted = False  # set while sliders are reset programmatically (one update after)
+        self._scene = scene_for(FAMILIES[PRESETS[preset][0]], FAMILIES[PRESETS[preset][2]])
+        # one slider per (divergence, parameter) of the registry, in registry order
+        self.param_sliders: dict[tuple[str, str], W.Widget] = {}
+        for name in dv.names():
+            div = dv.get(name)
+            for param in div.params:
+                self.param_sliders[name, param.name] = self._param_slider(div, param)
         self.units = W.ToggleButtons(options=["nats", "bits"], value="nats", description="units",
                                      style={"button_width": "60px"})
-        for w, css in ((self.alpha, "dx-alpha"), (self.order, "dx-order"),
-                       (self.bandwidth, "dx-mmd-bandwidth"), (self.units, "dx-units")):
-            w.add_class(css)
-            w.style.description_width = "90px"
-            w.observe(lambda change: self._changed(), names="value")
+        self.units.add_class("dx-units")
+        self.units.style.description_width = "90px"
+        for w in (*self.param_sliders.values(), self.units):
+            w.observe(self._param_changed, names="value")
         self.table = W.HTML("")
         self.table.add_class("dx-table")
         self.figure: go.FigureWidget | None = None  # created on the first draw, with its data
@@ -145,13 +197,48 @@ class Calculator:
         controls = W.HBox([
             self.p_side.widget,
             self.q_side.widget,
-            panel("Divergence parameters", [self.preset, self.alpha, self.order, self.bandwidth, self.units]),
+            panel("Divergence parameters", [self.preset, *self.param_sliders.values(), self.units],
+                  css="dx-div-params"),
         ], layout=W.Layout(flex_flow="row wrap"))
         self.widget = W.VBox([style_widget(), controls, self.errors, self.figure, self.status,
                               self.table, glossary])
         self.widget.add_class("dx-calculator")
 
     # -- building ------------------------------------------------------------------------------
+    def _param_range(self, param: dv.Param) -> tuple[float, float, float]:
+        """(slider min, slider max, default) of ``param`` in the current scene's units."""
+        factor = self._scene.unit ** param.scale
+        lo, hi = param.slider
+        return lo * factor, hi * factor, param.default * factor
+
+    def _param_slider(self, div: dv.Divergence, param: dv.Param) -> W.Widget:
+        lo, hi, value = self._param_range(param)
+        common = {"description": param_label(div, param), "tooltip": param.doc, "readout_format": ".3g"}
+        if param.log_slider or param.scale > 0:
+            e_lo, e_hi = _log_limits(lo, hi, value)
+            s = W.FloatLogSlider(value=value, base=10, min=e_lo, max=e_hi, step=LOG_STEP, **common)
+        else:
+            s = W.FloatSlider(value=min(max(value, lo), hi), min=lo, max=hi, step=_nice_step(hi - lo),
+                              **common)
+        s.style.description_width = "90px"
+        s.layout.width = "330px"
+        s.add_class(f"dx-param-{div.name}-{param.name}")
+        if (div.name, param.name) in LEGACY_PARAM_CSS:
+            s.add_class(LEGACY_PARAM_CSS[div.name, param.name])
+        return s
+
+    def _rescale_params(self) -> None:
+        """Put the length-valued parameters back to their defaults in the current scene's units."""
+        for (name, pname), s in self.param_sliders.items():
+            param = next(p for p in dv.get(name).params if p.name == pname)
+            if param.scale == 0:
+                continue
+            lo, hi, value = self._param_range(param)
+            # validate min/max/value together, and send them to the page in one message
+            with s.hold_sync(), s.hold_trait_notifications():
+                s.min, s.max = _log_limits(lo, hi, value)
+                s.value = value
+
     @staticmethod
     def _make_figure() -> go.Figure:
         fig = make_subplots(rows=1, cols=2, column_widths=[0.52, 0.48], horizontal_spacing=0.17,
@@ -198,9 +285,20 @@ class Calculator:
         scene = scene_for(FAMILIES[pf], FAMILIES[qf])
         self.p_side.rebuild(scene, default_values(FAMILIES[pf], scene, pv))
         self.q_side.rebuild(scene, default_values(FAMILIES[qf], scene, qv))
-        self._scene = scene
-        self.bandwidth.value = scene.unit
+        self._set_scene(scene)
         self.update()
+
+    def _set_scene(self, scene: Scene) -> None:
+        self._scene = scene
+        self._muted = True
+        try:
+            self._rescale_params()
+        finally:
+            self._muted = False
+
+    def _param_changed(self, change: dict) -> None:
+        if not self._muted:
+            self._changed()
 
     def _changed(self, family_changed: bool = False) -> None:
         if family_changed:
@@ -209,8 +307,7 @@ class Calculator:
                 # new scene: both sides re-laid out with defaults in the new units
                 self.p_side.rebuild(scene)
                 self.q_side.rebuild(scene)
-                self.bandwidth.value = scene.unit
-                self._scene = scene
+                self._set_scene(scene)
             else:
                 for side in (self.p_side, self.q_side):
                     if set(side.sliders) != {s.name for s in side.family.params}:
@@ -219,8 +316,11 @@ class Calculator:
 
     # -- computing and drawing -----------------------------------------------------------------
     def params(self) -> dict[str, dict[str, float]]:
-        return {"alpha": {"alpha": self.alpha.value}, "renyi": {"order": self.order.value},
-                "mmd": {"bandwidth": self.bandwidth.value}}
+        """``{divergence: {parameter: value}}`` from the divergence-parameter sliders."""
+        out: dict[str, dict[str, float]] = {}
+        for (name, pname), s in self.param_sliders.items():
+            out.setdefault(name, {})[pname] = float(s.value)
+        return out
 
     def compute(self) -> tuple[Any, Any, dict, float]:
         p = self.p_side.distribution()
