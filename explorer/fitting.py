@@ -659,9 +659,7 @@ def fit(
     hist_theta = np.empty((steps + 1, restarts, fam.n_params))
     hist_loss = np.empty((steps + 1, restarts))
     t0 = time.perf_counter()
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # small tensors: threading costs more than it saves
-    try:
+    with torch_single_thread():  # small tensors: threading costs more than it saves
         for s in range(steps + 1):
             theta = phi * D
             if objective.refresh is not None and s % refresh == 0:
@@ -682,8 +680,6 @@ def fit(
             sched.step()
             if progress is not None and (s % 10 == 0):
                 progress(s, steps)
-    finally:
-        torch.set_num_threads(threads)
     if progress is not None:
         progress(steps, steps)
 

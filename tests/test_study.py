@@ -18,6 +18,7 @@ import pytest
 
 from explorer import divergences as dv
 from explorer import estimators as es
+from explorer._backend import torch_single_thread
 from explorer.distributions import Gaussian, Uniform
 
 P1, Q1 = Gaussian(0, 1), Gaussian(1, 1.5)
@@ -47,19 +48,6 @@ CASES = {
 
 
 
-@contextlib.contextmanager
-def one_torch_thread():
-    """Sinkhorn runs its log-domain iterations in torch. On 500 points one thread is as fast as
-    two on an idle 2-core machine, and 3-7x faster when another process holds a core (measured:
-    0.25 s vs 0.7-1.9 s per estimate at n = 500), so the Sinkhorn studies pin one thread."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 # =============================================================================================
@@ -69,7 +57,7 @@ def one_torch_thread():
 def test_every_estimator_approaches_the_exact_value(name):
     assert name in CASES, f"new sample estimator {name!r}: add a 1-D pair and a bias budget to CASES"
     p, q, ns, reps, budget = CASES[name]
-    with one_torch_thread() if name == "sinkhorn" else contextlib.nullcontext():
+    with torch_single_thread() if name == "sinkhorn" else contextlib.nullcontext():
         res = es.study(name, p, q, ns=ns, reps=reps, seed=7)
     assert res.exact_method == "closed form" and math.isfinite(res.exact) and res.exact > 0
     assert res.estimates.shape == (reps, len(ns)) and np.all(res.nonfinite == 0)
@@ -325,7 +313,7 @@ def test_study_pairs_have_exact_values():
         for name in WITH_ESTIMATOR:
             if p.dim == 2 and name in ("w1", "energy"):  # no exact d-D method (see the comment)
                 continue
-            with warnings.catch_warnings(), one_torch_thread():
+            with warnings.catch_warnings(), torch_single_thread():
                 warnings.simplefilter("error")
                 ev = dv.evaluate(name, p, q, **params.get(name, {}))
             assert ev.method in ("closed form", "quadrature"), (label, name, ev.method)
@@ -346,7 +334,7 @@ def test_default_study_on_every_1d_pair(pair):
     p, q, params = es.STUDY_PAIRS[pair]
     for name in WITH_ESTIMATOR:
         ns = [n for n in es.DEFAULT_NS if n <= 500] if name == "sinkhorn" else es.DEFAULT_NS
-        with one_torch_thread():
+        with torch_single_thread():
             res = es.study(name, p, q, ns=ns, reps=10, **params.get(name, {}))
         assert np.all(res.nonfinite == 0) and res.rmse[-1] < res.rmse[0], res.summary()
 
