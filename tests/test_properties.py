@@ -16,7 +16,7 @@ import ot
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 from explorer import divergences as dv
 from explorer.distributions import (
@@ -403,24 +403,24 @@ def _mmd(p, q, v, bandwidth):
 
 
 def _entropic_ot_dual(a, b, cost, eps):
-    """OT_ε = max_{f,g} ⟨a,f⟩ + ⟨b,g⟩ − ε Σ a_i b_j (e^{(f_i+g_j−C_ij)/ε} − 1), by L-BFGS.
+    """OT_ε = max_g ⟨a, f(g)⟩ + ⟨b, g⟩, f_i(g) = −ε log Σ_j b_j e^{(g_j − C_ij)/ε}, by L-BFGS.
 
-    A quasi-Newton solve of the smooth dual: independent of the Sinkhorn fixed-point iteration
-    used by the package (checked against POT's solver where that converges).
+    A quasi-Newton solve of the smooth semi-dual (Cuturi & Peyré 2018, "Semi-dual regularized
+    optimal transport"), written with logsumexp so it cannot overflow: independent of the
+    Sinkhorn fixed-point iteration used by the package.
     """
     ia, ib = a > 0, b > 0
     a, b, c = a[ia], b[ib], cost[np.ix_(ia, ib)]
-    n = a.size
+    log_b = np.log(b)
 
-    def fun(z):
-        f, g = z[:n], z[n:]
-        e = a[:, None] * b[None, :] * np.exp((f[:, None] + g[None, :] - c) / eps)
-        value = a @ f + b @ g - eps * e.sum() + eps
-        return -value, -np.concatenate([a - e.sum(1), b - e.sum(0)])
+    def fun(g):
+        z = log_b[None, :] + (g[None, :] - c) / eps
+        f = -eps * special.logsumexp(z, axis=1)
+        plan_rows = special.softmax(z, axis=1)  # π_ij / a_i
+        return -(a @ f + b @ g), -(b - a @ plan_rows)
 
-    z0 = np.concatenate([np.zeros(n), c.min(0)])
-    res = optimize.minimize(fun, z0, jac=True, method="L-BFGS-B",
-                            options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 20000})
+    res = optimize.minimize(fun, np.zeros(b.size), jac=True, method="L-BFGS-B",
+                            options={"ftol": 1e-15, "gtol": 1e-13, "maxiter": 20000})
     return -res.fun
 
 
@@ -491,10 +491,12 @@ def test_categorical_values_match_direct_sums(pair, params):
             assert ev.value == math.inf, (name, kw, ev.value)
             assert ev.note.startswith("infinite")
         else:
-            atol = 1e-12
+            atol, rtol = 1e-12, 1e-9
+            if name == "sinkhorn":  # two iterative solvers, each to ~1e-10 in the marginals
+                rtol = 1e-7
             if name == "renyi":  # log Σ p^a q^(1−a) / (a − 1): round-off in the log over |a − 1|
                 atol += 1e-15 / max(abs(kw["order"] - 1), 1e-6)
-            np.testing.assert_allclose(ev.value, max(ref, 0.0), rtol=1e-9, atol=atol, err_msg=f"{name} {kw}")
+            np.testing.assert_allclose(ev.value, max(ref, 0.0), rtol=rtol, atol=atol, err_msg=f"{name} {kw}")
 
 
 @_settings(60)
