@@ -446,6 +446,7 @@ def _make_objective(div: dv.Divergence, params: dict, fam: _Family, p_density: D
 
         return _Objective("quadrature", loss, refresh)
     if div.fit_samples is not None:
+        fit_samples = div.fit_samples.fresh() if hasattr(div.fit_samples, "fresh") else div.fit_samples
         xp = torch.as_tensor(_p_samples(p_density, p_samples, n_mc, rng), dtype=dt)
         wp = torch.full((xp.shape[0],), 1.0 / xp.shape[0], dtype=dt)
         if fam.dim == 1:  # reparametrisation noise at the normal quantiles: no Monte Carlo noise
@@ -456,7 +457,7 @@ def _make_objective(div: dv.Divergence, params: dict, fam: _Family, p_density: D
 
         def loss(th):
             xq, wq = fam.sample(th, eps)
-            return div.fit_samples(xp, wp, xq, wq, **params)
+            return fit_samples(xp, wp, xq, wq, **params)
 
         return _Objective("samples", loss)
     if p_density is None:
@@ -604,7 +605,8 @@ def fit(
         (default 25 in 1-D, 10 in 2-D).
     n_samples : int
         Samples path: number of samples of p and of (each component of) q (default 256 in 1-D,
-        128 for Sinkhorn and in 2-D: exact OT and Sinkhorn cost O(n²) per restart and step).
+        64 for Sinkhorn in 1-D, 128 in 2-D: exact OT and Sinkhorn cost O(n²) per restart and
+        step; in 1-D they are quantiles of p and q, so 64 already resolves a blur of √ε).
     init : ndarray, optional
         Explicit initial parameters, shape (restarts, n_params) (e.g. a warm start).
     progress : callable, optional
@@ -630,7 +632,7 @@ def fit(
     if p_density is None and div.name != "kl" and div.fit_samples is None:
         p_density = p_eval  # KDE of the samples where a density of p is needed
     if n_samples is None:  # samples path: OT/Sinkhorn cost grows as n² per restart and step
-        n_samples = 256 if dim == 1 and div.name != "sinkhorn" else 128
+        n_samples = (64 if div.name == "sinkhorn" else 256) if dim == 1 else 128
     n_samples = as_sample_count(n_samples, "n_samples")
     objective = _make_objective(div, params, fam, p_density, p_samples, n_samples, seed)
     refresh = as_sample_count(refresh if refresh is not None else (25 if dim == 1 else 10), "refresh")
@@ -687,9 +689,12 @@ def fit(
     tails = hist_loss[-21:]
     settled = np.all(np.isfinite(tails), axis=0) & (
         np.ptp(tails, axis=0) <= 1e-4 * np.maximum(1.0, np.abs(tails[-1])))
-    pool = np.flatnonzero(settled) if settled.any() else np.arange(restarts)
     sigs = np.array([fam.signature(th, scale) for th in final])
     objective_values = np.where(np.isfinite(hist_loss[-1]), hist_loss[-1], np.inf)
+    # settled restarts, and any still-moving one that is already below all of them (non-smooth
+    # objectives such as W at 0 jitter at their best point; never report a worse settled one)
+    below = objective_values < objective_values[settled].min() if settled.any() else np.ones(restarts, bool)
+    pool = np.flatnonzero(settled | below)
     groups = [[int(pool[i]) for i in g] for g in _cluster(objective_values[pool], sigs[pool], tol=0.05)]
     optima = []
     for g in groups:  # the true divergence of one representative per distinct optimum
