@@ -1129,7 +1129,7 @@ def _sinkhorn_newton(c, la, lb, eps, g, tol, marginal_error, steps=60):
     return f, g, False
 
 
-def _sinkhorn_potentials(c, la, lb, eps, f=None, g=None, iters=20000, tol=1e-8, symmetric=False,
+def _sinkhorn_potentials(c, la, lb, eps, f=None, g=None, iters=20000, tol=1e-6, symmetric=False,
                          warn=True):
     """Log-domain Sinkhorn: potentials (f, g) of entropic OT with cost ``c`` (batched).
 

@@ -384,7 +384,6 @@ def _kernel_objective(div: dv.Divergence, params: dict, fam: _Family, p_density:
     """MMD/energy: exact kernel discrepancy between p (a Gaussian mixture, or its samples as point
     masses) and the Gaussian-mixture q; ``None`` if the kernel has no form in this dimension."""
     torch = _torch()
-    dt = torch.float64
     parts = gaussian_mixture_parts(p_density) if p_density is not None else None
     if parts is not None and parts[0].size <= MAX_MIXTURE_TERMS:
         w, m, c = parts
@@ -395,7 +394,7 @@ def _kernel_objective(div: dv.Divergence, params: dict, fam: _Family, p_density:
             m = m[rng.choice(len(m), MAX_MIXTURE_TERMS, replace=False)]
         w, c = np.full(len(m), 1.0 / len(m)), np.zeros((len(m), m.shape[1], m.shape[1]))
         path = "closed form in q, samples of p"
-    a = tuple(torch.as_tensor(v, dtype=dt) for v in (w, m, c))
+    a = tuple(torch.as_tensor(np.array(v, dtype=float)) for v in (w, m, c))
     try:
         kaa = div.gm_kernel(a, a, **params)
     except ValueError:

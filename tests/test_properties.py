@@ -492,8 +492,10 @@ def test_categorical_values_match_direct_sums(pair, params):
             assert ev.note.startswith("infinite")
         else:
             atol, rtol = 1e-12, 1e-9
-            if name == "sinkhorn":  # two iterative solvers, each to ~1e-10 in the marginals
-                rtol = 1e-7
+            if name == "sinkhorn":  # two iterative solvers (ours stops at 1e-6 in the marginals)
+                rtol, atol = 1e-7, 1e-9
+            if name == "w2":  # W₂ = √(W₂²): round-off δ in the masses moves it by ~√δ·|x|
+                atol = 1e-7 * float(np.ptp(values))
             if name == "renyi":  # log Σ p^a q^(1−a) / (a − 1): round-off in the log over |a − 1|
                 atol += 1e-15 / max(abs(kw["order"] - 1), 1e-6)
             np.testing.assert_allclose(ev.value, max(ref, 0.0), rtol=rtol, atol=atol, err_msg=f"{name} {kw}")

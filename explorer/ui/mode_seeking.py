@@ -468,51 +468,40 @@ class ModeSeeking:
         self.table.value = f"<table>{head}{''.join(rows)}</table>"
 
     # -- tabs ------------------------------------------------------------------------------------
+    def _run_button(self, description: str, css: str, doing: str, action: Any) -> W.Button:
+        """A ▶ button running ``action`` with errors reported as "… while <doing>"."""
+        button = W.Button(description=description, icon="play")
+        button.add_class(css)
+        button.on_click(lambda b: friendly(self.errors, doing)(action)())
+        return button
+
+    @staticmethod
+    def _tab(text: str, *rows: W.Widget) -> W.VBox:
+        """One tab: a sentence of explanation above its controls and output."""
+        return W.VBox([W.HTML(text), *rows])
+
     def _build_tabs(self) -> None:
         # α slider
-        self.alpha = W.SelectionSlider(
-            options=list(ALPHAS),
-            value=0.5,
-            description="α",
-            continuous_update=True,
-            layout=W.Layout(width="500px"),
-        )
+        self.alpha = W.SelectionSlider(options=list(ALPHAS), value=0.5, description="α",
+                                       continuous_update=True, layout=W.Layout(width="500px"))
         self.alpha.add_class("dx-alpha-slider")
-        self.alpha_button = W.Button(description="Compute the α path", icon="play")
-        self.alpha_button.add_class("dx-alpha-run")
+        self.alpha_button = self._run_button("Compute the α path", "dx-alpha-run", "computing the α path",
+                                             self._alpha_path)
         self.alpha_figure = FigureSlot("dx-alpha-figure")
         self.alpha_results: list[fitting.FitResult] | None = None
         self.alpha.observe(lambda c: self._draw_alpha(), names="value")
-        self.alpha_button.on_click(
-            lambda b: friendly(self.errors, "computing the α path")(self._alpha_path)()
-        )
-        alpha_tab = W.VBox(
-            [
-                W.HTML(
-                    "α-divergence fits from α = 0 (reverse KL, mode-seeking) to α = 1 "
-                    "(forward KL, mode-covering); each α warm-started from its neighbour."
-                ),
-                W.HBox([self.alpha_button, self.alpha]),
-                self.alpha_figure.box,
-            ]
-        )
+        alpha_tab = self._tab(
+            "α-divergence fits from α = 0 (reverse KL, mode-seeking) to α = 1 (forward KL, "
+            "mode-covering); each α warm-started from its neighbour.",
+            W.HBox([self.alpha_button, self.alpha]), self.alpha_figure.box)
         # landscape
-        self.landscape_button = W.Button(description="Draw the landscapes", icon="play")
-        self.landscape_button.add_class("dx-landscape-run")
+        self.landscape_button = self._run_button("Draw the landscapes", "dx-landscape-run",
+                                                 "drawing the landscape", self._landscape)
         self.landscape_out = W.Output()
-        self.landscape_button.on_click(
-            lambda b: friendly(self.errors, "drawing the landscape")(self._landscape)()
-        )
-        land_tab = W.VBox(
-            [
-                W.HTML(
-                    "D(p‖N(μ, σ²)) over mean × log-std for a 1-D Gaussian q (log colour "
-                    "scale); ✕ = the optima the restarts found, ★ = the best."
-                ),
-                self.landscape_button,
-                self.landscape_out,
-            ]
-        )
+        land_tab = self._tab(
+            "D(p‖N(μ, σ²)) over mean × log-std for a 1-D Gaussian q (log colour scale); ✕ = the "
+            "optima the restarts found, ★ = the best.",
+            self.landscape_button, self.landscape_out)
         # playback
         self.play = W.Play(value=0, min=0, max=1, step=1, interval=60)
         self.step = W.IntSlider(value=0, min=0, max=1, description="step")
@@ -522,62 +511,34 @@ class ModeSeeking:
         self.play_figure = FigureSlot("dx-play-figure")
         self.step.observe(lambda c: self._draw_step(), names="value")
         self.play_div.observe(lambda c: self._setup_playback(), names="value")
-        play_tab = W.VBox(
-            [
-                W.HTML("Every restart's q during optimisation (Adam steps)."),
-                W.HBox([self.play_div, self.play, self.step]),
-                self.play_figure.box,
-            ]
-        )
+        play_tab = self._tab("Every restart's q during optimisation (Adam steps).",
+                             W.HBox([self.play_div, self.play, self.step]), self.play_figure.box)
         # gradient weights
         self.weights_out = W.Output()
-        weights_tab = W.VBox(
-            [
-                W.HTML(
-                    "For an f-divergence the fit's gradient is a score difference ∇log p − ∇log q "
-                    "averaged under q·h(r), r = p/q, h(r) = r²f''(r) (f-distill). The curves show q·h(r) "
-                    "(normalised) at one common q — the forward-KL fit — so you see which regions pull on q "
-                    "under each divergence: forward KL (h = r) listens where p ≫ q, reverse KL (h = 1) only "
-                    "where q already is."
-                ),
-                self.weights_out,
-            ]
-        )
+        weights_tab = self._tab(
+            "For an f-divergence the fit's gradient is a score difference ∇log p − ∇log q averaged "
+            "under q·h(r), r = p/q, h(r) = r²f''(r) (f-distill). The curves show q·h(r) (normalised) "
+            "at one common q — the forward-KL fit — so you see which regions pull on q under each "
+            "divergence: forward KL (h = r) listens where p ≫ q, reverse KL (h = 1) only where q "
+            "already is.",
+            self.weights_out)
         # estimators
-        self.est_div = W.Dropdown(
-            options=[(_label(n), n) for n in dv.names() if dv.get(n).samples],
-            value="kl",
-            description="estimator",
-        )
+        self.est_div = W.Dropdown(options=[(_label(n), n) for n in dv.names() if dv.get(n).samples],
+                                  value="kl", description="estimator")
         self.est_reps = W.IntSlider(value=10, min=3, max=40, description="repeats")
-        self.est_button = W.Button(description="Run the study", icon="play")
-        self.est_button.add_class("dx-estimator-run")
+        self.est_button = self._run_button("Run the study", "dx-estimator-run", "running the estimator study",
+                                           self._study)
         self.est_progress = W.IntProgress(value=0, min=0, max=100)
         self.est_out = W.Output()
-        self.est_button.on_click(
-            lambda b: friendly(self.errors, "running the estimator study")(self._study)()
-        )
-        est_tab = W.VBox(
-            [
-                W.HTML(
-                    "How many samples does a sample-based estimator need? Estimates of "
-                    "D(p‖q̂) from n samples of each (q̂ = the first fitted q), mean ± spread "
-                    "over repeats, against the exact value."
-                ),
-                W.HBox([self.est_div, self.est_reps, self.est_button, self.est_progress]),
-                self.est_out,
-            ]
-        )
+        est_tab = self._tab(
+            "How many samples does a sample-based estimator need? Estimates of D(p‖q̂) from n "
+            "samples of each (q̂ = the first fitted q), mean ± spread over repeats, against the "
+            "exact value.",
+            W.HBox([self.est_div, self.est_reps, self.est_button, self.est_progress]), self.est_out)
         self.tabs = W.Tab(children=[alpha_tab, land_tab, play_tab, weights_tab, est_tab])
-        for i, t in enumerate(
-            [
-                "α: seeking ↔ covering",
-                "Loss landscape",
-                "Optimisation playback",
-                "Gradient weights",
-                "Sample estimators",
-            ]
-        ):
+        titles = ["α: seeking ↔ covering", "Loss landscape", "Optimisation playback", "Gradient weights",
+                  "Sample estimators"]
+        for i, t in enumerate(titles):
             self.tabs.set_title(i, t)
         self.tabs.add_class("dx-tabs")
 

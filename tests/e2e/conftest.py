@@ -289,6 +289,31 @@ def open_notebook(page, url: str, ready_selector: str) -> float:
     raise AssertionError("unreachable")
 
 
+def rendered_page(browser, app_server, request, url_path: str, root_css: str, ready):
+    """Body of a module-scoped page fixture (``yield from``): open ``url_path``, wait for
+    ``root_css`` and then ``ready(page)``; on a failed render save the artefacts and re-raise."""
+    context, page, log = make_page(browser)
+    page.dx_log = log
+    try:
+        page.dx_render_seconds = open_notebook(page, app_server.url + url_path, root_css)
+        ready(page)
+    except Exception:
+        app_server.failures += 1
+        save_page_artifacts(page, log, app_server, _safe_name(f"{request.node.nodeid}-render"))
+        context.close()
+        raise
+    yield page
+    context.close()
+
+
+def artifacts_on_failure(request, app_server, fixture: str) -> None:
+    """After a failed test that used the module page ``fixture``: save its artefacts."""
+    if _failed(request.node) and fixture in request.fixturenames:
+        app_server.failures += 1
+        page = request.getfixturevalue(fixture)
+        save_page_artifacts(page, page.dx_log, app_server, _safe_name(request.node.nodeid))
+
+
 ERROR_TEXTS = ("Traceback", "Error", "There was an error")
 
 
@@ -308,6 +333,8 @@ def e2e() -> SimpleNamespace:
     """The helpers above, for the test modules (conftest.py itself is not importable by name)."""
     return SimpleNamespace(
         open_notebook=open_notebook,
+        rendered_page=rendered_page,
+        artifacts_on_failure=artifacts_on_failure,
         assert_no_error_text=assert_no_error_text,
         assert_no_page_errors=assert_no_page_errors,
         make_page=make_page,

@@ -46,34 +46,22 @@ JS_PLOT_READY = """() => {
 }""".replace("__PLOT__", JS_PLOT)
 
 
+def _calculator_ready(page, timeout: float) -> None:
+    page.locator(PLOT).locator(".main-svg").first.wait_for(state="visible", timeout=timeout)
+    page.wait_for_function(JS_PLOT_READY, timeout=timeout)
+
+
 @pytest.fixture(scope="module")
 def calc(browser, app_server, e2e, request):
     """The calculator page, rendered once for this module."""
-    context, page, log = e2e.make_page(browser)
-    page.dx_log = log
-    try:
-        seconds = e2e.open_notebook(page, app_server.url + URL_PATH, ".dx-calculator")
-        page.locator(PLOT).locator(".main-svg").first.wait_for(
-            state="visible", timeout=e2e.first_render_timeout
-        )
-        page.wait_for_function(JS_PLOT_READY, timeout=e2e.first_render_timeout)
-    except Exception:
-        app_server.failures += 1
-        e2e.save_page_artifacts(page, log, app_server, e2e.safe_name(f"{request.node.nodeid}-render"))
-        context.close()
-        raise
-    page.dx_render_seconds = seconds
-    yield page
-    context.close()
+    yield from e2e.rendered_page(browser, app_server, request, URL_PATH, ".dx-calculator",
+                                 lambda page: _calculator_ready(page, e2e.first_render_timeout))
 
 
 @pytest.fixture(autouse=True)
 def _artifacts_on_failure(request, app_server, e2e):
     yield
-    if e2e.failed(request.node) and "calc" in request.fixturenames:
-        app_server.failures += 1
-        page = request.getfixturevalue("calc")
-        e2e.save_page_artifacts(page, page.dx_log, app_server, e2e.safe_name(request.node.nodeid))
+    e2e.artifacts_on_failure(request, app_server, "calc")
 
 
 def trace_xy(page, index: int) -> str | None:

@@ -48,28 +48,16 @@ def assert_clean(page, e2e) -> None:
 
 @pytest.fixture(scope="module")
 def demo(browser, app_server, e2e, request):
-    context, page, log = e2e.make_page(browser)
-    page.dx_log = log
-    try:
-        seconds = e2e.open_notebook(page, app_server.url + URL_PATH, ".dx-mode-seeking")
+    def ready(page) -> None:
         page.wait_for_function(f"() => ({JS_FITS})() !== null", timeout=e2e.first_render_timeout)
-    except Exception:
-        app_server.failures += 1
-        e2e.save_page_artifacts(page, log, app_server, e2e.safe_name(f"{request.node.nodeid}-render"))
-        context.close()
-        raise
-    page.dx_render_seconds = seconds
-    yield page
-    context.close()
+
+    yield from e2e.rendered_page(browser, app_server, request, URL_PATH, ".dx-mode-seeking", ready)
 
 
 @pytest.fixture(autouse=True)
 def _artifacts_on_failure(request, app_server, e2e):
     yield
-    if e2e.failed(request.node) and "demo" in request.fixturenames:
-        app_server.failures += 1
-        page = request.getfixturevalue("demo")
-        e2e.save_page_artifacts(page, page.dx_log, app_server, e2e.safe_name(request.node.nodeid))
+    e2e.artifacts_on_failure(request, app_server, "demo")
 
 
 def test_demo_renders_with_fits(demo, e2e):
