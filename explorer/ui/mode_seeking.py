@@ -44,6 +44,10 @@ COLOURS = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(dv.names())}
 P_FILL = "rgba(31,95,168,0.20)"
 P_LINE = "#1f5fa8"
 DEFAULT_DIVERGENCES = ("kl", "reverse_kl", "js")
+SIGMA_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
+FIT_DASHES = ("solid", "dash", "longdash", "dashdot", "longdashdot")
+"""Line style of the i-th chosen divergence's fit, so that fits which coincide (forward KL and
+JS on two modes) stay visible one over the other (the faint local optima are dotted)."""
 N_CURVE = 500
 MARGIN = {"l": 50, "r": 20, "t": 40, "b": 40}
 ALPHAS = np.round(np.linspace(0.0, 1.0, 21), 3)
@@ -331,7 +335,7 @@ class ModeSeeking:
                     nbinsx=40,
                 )
             )
-        for name in self.divs.value:
+        for i, name in enumerate(self.divs.value):
             r = self.results.get(name)
             if r is None:
                 continue
@@ -358,7 +362,7 @@ class ModeSeeking:
                     mode="lines",
                     legendgroup=name,
                     name=f"{dv.get(name).label}: {fmt_value(r.value)}",
-                    line={"color": c, "width": 3},
+                    line={"color": c, "width": 3, "dash": FIT_DASHES[i % len(FIT_DASHES)]},
                     hovertemplate=f"{html.escape(name)}: best of {len(r.optima)} optima, "
                     f"D = {fmt_value(r.value)}<extra></extra>",
                 )
@@ -397,7 +401,7 @@ class ModeSeeking:
                     opacity=0.5,
                 )
             )
-        for name in self.divs.value:
+        for i, name in enumerate(self.divs.value):
             r = self.results.get(name)
             if r is None:
                 continue
@@ -428,7 +432,7 @@ class ModeSeeking:
                         legendgroup=name,
                         showlegend=j == 0,
                         name=f"{dv.get(name).label}: {fmt_value(r.value)}",
-                        line={"color": c, "width": 3},
+                        line={"color": c, "width": 3, "dash": FIT_DASHES[i % len(FIT_DASHES)]},
                         hovertemplate=f"{html.escape(name)} (2σ ellipse), D = "
                         f"{fmt_value(r.value)}<extra></extra>",
                     )
@@ -470,7 +474,7 @@ class ModeSeeking:
     # -- tabs ------------------------------------------------------------------------------------
     def _run_button(self, description: str, css: str, doing: str, action: Any) -> W.Button:
         """A ▶ button running ``action`` with errors reported as "… while <doing>"."""
-        button = W.Button(description=description, icon="play")
+        button = W.Button(description=description, icon="play", layout=W.Layout(width="auto"))
         button.add_class(css)
         button.on_click(lambda b: friendly(self.errors, doing)(action)())
         return button
@@ -501,7 +505,7 @@ class ModeSeeking:
         land_tab = self._tab(
             "D(p‖N(μ, σ²)) over mean × log-std for a 1-D Gaussian q (log colour scale); ✕ = the "
             "optima the restarts found, ★ = the best.",
-            self.landscape_button, self.landscape_out)
+            W.HBox([self.landscape_button]), self.landscape_out)
         # playback
         self.play = W.Play(value=0, min=0, max=1, step=1, interval=60)
         self.step = W.IntSlider(value=0, min=0, max=1, description="step")
@@ -536,8 +540,7 @@ class ModeSeeking:
             "exact value.",
             W.HBox([self.est_div, self.est_reps, self.est_button, self.est_progress]), self.est_out)
         self.tabs = W.Tab(children=[alpha_tab, land_tab, play_tab, weights_tab, est_tab])
-        titles = ["α: seeking ↔ covering", "Loss landscape", "Optimisation playback", "Gradient weights",
-                  "Sample estimators"]
+        titles = ["α path", "Landscape", "Playback", "Gradient weights", "Estimators"]
         for i, t in enumerate(titles):
             self.tabs.set_title(i, t)
         self.tabs.add_class("dx-tabs")
@@ -680,7 +683,8 @@ class ModeSeeking:
                     1,
                     k,
                 )
-            figs.update_yaxes(type="log", title_text="σ" if k == 1 else None, row=1, col=k)
+            figs.update_yaxes(type="log", title_text="σ" if k == 1 else None, row=1, col=k,
+                              tickvals=SIGMA_TICKS, ticktext=[f"{t:g}" for t in SIGMA_TICKS])
             figs.update_xaxes(title_text="μ", row=1, col=k)
         figs.update_layout(height=360, template="plotly_white", margin=MARGIN)
         with self.landscape_out:
@@ -867,7 +871,8 @@ class ModeSeeking:
         fig.update_layout(
             height=340,
             template="plotly_white",
-            xaxis={"type": "log", "title": "n per sample"},
+            xaxis={"type": "log", "title": "n per sample", "tickvals": list(res.ns),
+                   "ticktext": [str(int(n)) for n in res.ns]},
             yaxis={"title": res.label},
             margin=MARGIN,
             title={"text": f"{_label(name)} estimator on p vs q̂ ({total} estimates)", "x": 0.01},
