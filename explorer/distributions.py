@@ -247,6 +247,7 @@ class Gaussian(Distribution):
         self._mu = mu
         self._cov = 0.5 * (cov_arr + cov_arr.T)
         self._chol = chol
+        self._chol_inv = np.linalg.inv(chol)  # L⁻¹: Mahalanobis distances by one matmul
         self._logdet = 2.0 * float(np.sum(np.log(np.diag(chol))))
 
     @property
@@ -264,7 +265,7 @@ class Gaussian(Distribution):
             return -0.5 * z * z - math.log(self.std) - 0.5 * _LOG_2PI
         diff = x - self._mu
         flat = diff.reshape(-1, self.dim)
-        sol = np.linalg.solve(self._chol, flat.T)  # L^{-1}(x - mu)
+        sol = self._chol_inv @ flat.T  # L^{-1}(x - mu)
         maha = np.sum(sol * sol, axis=0).reshape(diff.shape[:-1])
         return -0.5 * (maha + self._logdet + self.dim * _LOG_2PI)
 
