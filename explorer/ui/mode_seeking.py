@@ -310,6 +310,11 @@ class ModeSeeking:
         )
         return lay
 
+    def _fits(self) -> list[tuple[str, fitting.FitResult, str, str]]:
+        """(name, result, colour, line dash) of each chosen divergence that has a fit."""
+        return [(n, self.results[n], COLOURS[n], FIT_DASHES[i % len(FIT_DASHES)])
+                for i, n in enumerate(self.divs.value) if n in self.results]
+
     def _traces_1d(self) -> list[go.BaseTraceType]:
         x = self._x()
         p = self.target.p
@@ -335,11 +340,7 @@ class ModeSeeking:
                     nbinsx=40,
                 )
             )
-        for i, name in enumerate(self.divs.value):
-            r = self.results.get(name)
-            if r is None:
-                continue
-            c = COLOURS[name]
+        for name, r, c, dash in self._fits():
             for k, o in enumerate(r.optima[1:], 1):
                 out.append(
                     go.Scatter(
@@ -362,7 +363,7 @@ class ModeSeeking:
                     mode="lines",
                     legendgroup=name,
                     name=f"{dv.get(name).label}: {fmt_value(r.value)}",
-                    line={"color": c, "width": 3, "dash": FIT_DASHES[i % len(FIT_DASHES)]},
+                    line={"color": c, "width": 3, "dash": dash},
                     hovertemplate=f"{html.escape(name)}: best of {len(r.optima)} optima, "
                     f"D = {fmt_value(r.value)}<extra></extra>",
                 )
@@ -401,11 +402,7 @@ class ModeSeeking:
                     opacity=0.5,
                 )
             )
-        for i, name in enumerate(self.divs.value):
-            r = self.results.get(name)
-            if r is None:
-                continue
-            c = COLOURS[name]
+        for name, r, c, dash in self._fits():
             for o in r.optima[1:]:
                 for comp in _components(o.q):
                     ex, ey = _ellipse(comp)
@@ -432,7 +429,7 @@ class ModeSeeking:
                         legendgroup=name,
                         showlegend=j == 0,
                         name=f"{dv.get(name).label}: {fmt_value(r.value)}",
-                        line={"color": c, "width": 3, "dash": FIT_DASHES[i % len(FIT_DASHES)]},
+                        line={"color": c, "width": 3, "dash": dash},
                         hovertemplate=f"{html.escape(name)} (2σ ellipse), D = "
                         f"{fmt_value(r.value)}<extra></extra>",
                     )
