@@ -1084,6 +1084,7 @@ def _ot_weighted(xp, wp, xq, wq, power: int):
 
 
 NEWTON_MAX_SIZE = 600  # Sinkhorn–Newton polish only where an m×m solve is cheap
+NEWTON_AFTER = 50  # sweeps before a small problem that has not converged switches to Newton
 
 
 def _sinkhorn_newton(c, la, lb, eps, g, tol, marginal_error, steps=60):
@@ -1129,7 +1130,7 @@ def _sinkhorn_newton(c, la, lb, eps, g, tol, marginal_error, steps=60):
     return f, g, False
 
 
-def _sinkhorn_potentials(c, la, lb, eps, f=None, g=None, iters=20000, tol=1e-6, symmetric=False,
+def _sinkhorn_potentials(c, la, lb, eps, f=None, g=None, iters=20000, tol=None, symmetric=False,
                          warn=True):
     """Log-domain Sinkhorn: potentials (f, g) of entropic OT with cost ``c`` (batched).
 
@@ -1139,15 +1140,19 @@ def _sinkhorn_potentials(c, la, lb, eps, f=None, g=None, iters=20000, tol=1e-6, 
     otherwise the final phase is over-relaxed, f ← (1−ω)f + ω T(g) with ω = 1.8 (Thibault,
     Chizat, Dossal & Papadakis 2017, "Overrelaxed Sinkhorn–Knopp algorithm"), which reaches the
     same fixed point 5–10x faster at small ε. Small problems (m ≤ ``NEWTON_MAX_SIZE``) not
-    converged after 200 sweeps are finished by Sinkhorn–Newton (:func:`_sinkhorn_newton`).
+    converged after ``NEWTON_AFTER`` sweeps are finished by Sinkhorn–Newton (:func:`_sinkhorn_newton`).
     Stops when the marginals of the plan are within ``tol`` of ``a`` and ``b`` in L1 (POT's
     criterion; unlike the change of the potentials it ignores the near-null directions along
-    which nearly degenerate problems drift without changing the plan or the value); warns if
+    which nearly degenerate problems drift without changing the plan or the value). Default
+    ``tol``: 1e-10 up to NEWTON_MAX_SIZE² cost entries (cheap there, and a point of tiny mass
+    needs it), 1e-6 beyond (the value's error is second order in the marginals'). Warns if
     ``iters`` sweeps were not enough.
     """
     import torch
 
     ops = ops_for(c)
+    if tol is None:  # tight where cheap (a point of tiny mass needs it), 1e-6 on large problems
+        tol = 1e-10 if c.shape[-1] * c.shape[-2] <= NEWTON_MAX_SIZE**2 else 1e-6
     if ops.name == "numpy":  # torch's logsumexp is ~5x faster than numpy's exp here
         def tt(v):
             return None if v is None else torch.as_tensor(np.asarray(v, dtype=float))
@@ -1188,12 +1193,12 @@ def _sinkhorn_potentials(c, la, lb, eps, f=None, g=None, iters=20000, tol=1e-6, 
             f, g, _ = sweep(f, g, e, 2, 1e-4)
             e = max(0.5 * e, eps)
     newton = tol > 0 and c.shape[-1] <= NEWTON_MAX_SIZE
-    f, g, converged = sweep(f, g, eps, min(iters, 200 if newton else 2000), tol, omega=1.8)
+    f, g, converged = sweep(f, g, eps, min(iters, NEWTON_AFTER if newton else 2000), tol, omega=1.8)
     if not converged and newton:
         # nearly disconnected blocks (cost ≫ ε) make Sinkhorn's contraction factor ≈ 1 − e^{−C/ε}
         f, g, converged = _sinkhorn_newton(c, la, lb, eps, g, tol, marginal_error)
         if not converged:
-            f, g, converged = sweep(f, g, eps, min(iters, 2000) - 200, tol, omega=1.8)
+            f, g, converged = sweep(f, g, eps, min(iters, 2000) - NEWTON_AFTER, tol, omega=1.8)
     if not converged and iters > 2000:  # over-relaxation can stall on degenerate problems
         f, g, converged = sweep(f, g, eps, iters - 2000, tol, omega=1.0)
     if not converged and warn:
