@@ -71,8 +71,12 @@ def main() -> None:
                 time.sleep(2.0)
                 stem = Path(demo.notebook).stem
                 page.screenshot(path=str(out / f"{stem}.png"), full_page=True)
+                # the card shows the top of the page, moved down just enough to include the
+                # whole first plot (the plot is what tells demos apart)
+                box = page.locator(".js-plotly-plot").first.bounding_box()
+                top = max(0.0, box["y"] + box["height"] + 10 - 740) if box else 0.0
                 page.screenshot(path=str(THUMBNAILS / demo.thumbnail),
-                                clip={"x": 0, "y": 0, "width": 1400, "height": 740})
+                                clip={"x": 0, "y": top, "width": 1400, "height": 740})
                 print(f"saved {out / (stem + '.png')} and {THUMBNAILS / demo.thumbnail}")
                 page.close()
             browser.close()
