@@ -1357,8 +1357,95 @@ def _sinkhorn_hist(xs: np.ndarray, a: np.ndarray, b: np.ndarray, eps: float) -> 
     return max(float(sinkhorn_divergence(x[pos_a], a[pos_a], x[pos_b], b[pos_b], eps)), 0.0)
 
 
+SINKHORN_GRID_2D = 64
+"""Cells per axis of the regular grid on which S_ε between 2-D densities is computed."""
+SINKHORN_BOX = 1.5
+"""That grid spans the joint plot ranges (±4σ) enlarged by this factor (±6σ)."""
+
+
+def _separable_softmin(h, cx, cy, e):
+    r"""``−ε log Σ_kl exp((h_kl − |x_i − x_k|² − |y_j − y_l|²)/ε)`` on a regular grid, as two 1-D
+    log-sum-exps (the Gibbs kernel of the squared distance factorises over the axes: Solomon et
+    al. 2015, "Convolutional Wasserstein distances"). O(n³) for an n×n grid instead of O(n⁴)."""
+    import torch
+
+    a = torch.logsumexp((h[:, None, :] - cy[None, :, :]) / e, dim=-1)        # (k, j): sum over l
+    return -e * torch.logsumexp(a[None, :, :] - cx[:, :, None] / e, dim=1)   # (i, j): sum over k
+
+
+def _sinkhorn_ot_grid(la, lb, cx, cy, eps: float, symmetric: bool, tol: float = 1e-6,
+                      iters: int = 5000) -> float:
+    """OT_ε between two measures with log-masses ``la``, ``lb`` on one regular 2-D grid (axis
+    cost matrices ``cx``, ``cy``): ε-scaling, then over-relaxed (ω = 1.5) log-domain sweeps until
+    the marginals are within ``tol`` in L1, as in :func:`_sinkhorn_potentials`."""
+    import torch
+
+    def err(lw, pot, pot_t, e):
+        return float((lw.exp() * torch.expm1(torch.clamp((pot - pot_t) / e, max=50.0)).abs()).sum())
+
+    f, g = torch.zeros_like(la), torch.zeros_like(lb)
+    e = max(float(cx.max() + cy.max()), eps)
+    schedule = []
+    while e > eps:
+        schedule += [e, e]
+        e = max(0.5 * e, eps)
+    converged = False
+    for k in range(len(schedule) + iters):
+        e = schedule[k] if k < len(schedule) else eps
+        # over-relaxed, then plain sweeps if that has not converged (ω = 1.8 stalls on targets of
+        # many narrow modes here; 1.5 reached the same value 4x faster than ω = 1 on the ring)
+        omega = 1.5 if len(schedule) <= k < len(schedule) + 500 else 1.0
+        f_t = _separable_softmin(g + e * lb, cx, cy, e)
+        if symmetric:
+            error = err(la, f, f_t, e)
+            f = g = 0.5 * (f + f_t)
+        else:
+            f_new = (1.0 - omega) * f + omega * f_t
+            g_t = _separable_softmin(f_new + e * la, cx, cy, e)
+            error = err(la, f, f_t, e) + err(lb, g, g_t, e)
+            f, g = f_new, (1.0 - omega) * g + omega * g_t
+        if k >= len(schedule) and error < tol:
+            converged = True
+            break
+    if not converged:
+        warnings.warn(f"Sinkhorn did not converge in {iters} iterations at ε = {eps:g}; "
+                      "the value may be inaccurate (try a larger ε)", RuntimeWarning, stacklevel=3)
+    g = _separable_softmin(f + eps * la, cx, cy, eps)  # exact column marginals for the value
+    f = _separable_softmin(g + eps * lb, cx, cy, eps)
+    return float((la.exp() * f).sum() + (lb.exp() * g).sum())
+
+
+def _sinkhorn_grid_2d(g: Any, epsilon: float) -> float:
+    """2-D densities: p and q at the centres of a SINKHORN_GRID_2D² grid over both plot ranges
+    (cells far finer than the blur √ε of the usual ε), then the debiased S_ε of the two
+    histograms by separable log-domain Sinkhorn."""
+    import torch
+
+    rp, rq = g.p.plot_range(), g.q.plot_range()
+    axes = []
+    for i in range(2):
+        lo, hi = min(rp[i][0], rq[i][0]), max(rp[i][1], rq[i][1])
+        mid, half = 0.5 * (lo + hi), 0.5 * (hi - lo) * SINKHORN_BOX  # tails matter: cost grows as x²
+        edges = np.linspace(mid - half, mid + half, SINKHORN_GRID_2D + 1)
+        axes.append(0.5 * (edges[1:] + edges[:-1]))
+    gx, gy = np.meshgrid(axes[0], axes[1], indexing="ij")
+    pts = np.stack([gx.ravel(), gy.ravel()], axis=1)
+    shape = (SINKHORN_GRID_2D, SINKHORN_GRID_2D)
+    la, lb = (torch.as_tensor(lw - logsumexp(lw), dtype=torch.float64).reshape(shape)
+              for lw in (g.p.logpdf(pts), g.q.logpdf(pts)))
+    cx, cy = (torch.as_tensor((v[:, None] - v[None, :]) ** 2, dtype=torch.float64) for v in axes)
+    with torch_single_thread():
+        ab = _sinkhorn_ot_grid(la, lb, cx, cy, epsilon, symmetric=False)
+        aa = _sinkhorn_ot_grid(la, la, cx, cy, epsilon, symmetric=True)
+        bb = _sinkhorn_ot_grid(lb, lb, cx, cy, epsilon, symmetric=True)
+    return max(ab - 0.5 * (aa + bb), 0.0)
+
+
 def _sinkhorn_grid(g: Any, epsilon: float) -> float:
-    """1-D densities: masses binned onto 256 bins of the bulk range, then S_ε of the histograms."""
+    """1-D densities: masses binned onto 256 bins of the bulk range, then S_ε of the histograms.
+    2-D: see :func:`_sinkhorn_grid_2d`."""
+    if isinstance(g, quad.Grid2D):
+        return _sinkhorn_grid_2d(g, epsilon)
     _needs_1d(g, "the Sinkhorn divergence")
     if math.isinf(_w2_grid(g)):
         return math.inf  # no coupling of finite quadratic cost: OT_ε(p, q) is infinite too
@@ -1388,7 +1475,6 @@ def _weight_js(lr):
 def _weight_jeffreys(lr):
     ops = ops_for(lr)
     return ops.logaddexp(0.0, lr)
-
 
 
 # =============================================================================================
