@@ -178,7 +178,9 @@ class ModeSeeking:
         )
         self.widget.add_class("dx-mode-seeking")
         self._family_changed(refit=False)
+        self._live = False
         self._target_chosen()
+        self._live = True
 
     # -- target ----------------------------------------------------------------------------------
     def _target_chosen(self) -> None:
@@ -212,7 +214,10 @@ class ModeSeeking:
         self.results = {}
         self.landscape_out.clear_output()
         self.alpha_results = None
-        self._draw()  # p at once; the fits follow with a progress bar
+        if self._live:  # p at once; the fits follow with a progress bar
+            self._draw()  # (not while building: the first figure then already carries the fits, so no
+            # FigureWidget is created and replaced before the page sees it; with a preheated kernel
+            # that replaced widget made anywidget report "Failed to initialize model")
         self._table()
         if self.auto.value:
             self._fit()
