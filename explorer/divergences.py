@@ -1017,77 +1017,79 @@ class _OTFit:
     """Exact W_power for fitting, by majorisation–minimisation on the transport plan.
 
     In 1-D the exact cost is cheap (sorted pairing, or POT's quantile functions) at every call.
-    In 2-D the optimal plan π* (POT's network simplex) is recomputed every ``REPLAN`` calls and
-    the objective is (Σ π*_ij |x_i − y_j|^power)^(1/power): an upper bound of W_power that touches
-    it, with the exact gradient, whenever the plan is fresh (envelope theorem), so Adam sees the
-    true gradient every ``REPLAN`` steps and a consistent majoriser in between. Stateful:
-    :mod:`explorer.fitting` takes a ``fresh()`` copy per fit.
+    Otherwise the optimal plan π* (POT's network simplex) gives the objective
+    (Σ π*_ij |x_i − y_j|^power)^(1/power), with the exact gradient (envelope theorem; q's dual
+    potential for its weights). The registry's instance solves for π* at every call; the copy
+    :mod:`explorer.fitting` takes per fit with ``fresh()`` re-solves only every ``REPLAN`` calls,
+    in between an upper bound of W_power that Adam can follow (it touches W when fresh).
     """
 
     REPLAN = 4
 
-    def __init__(self, power: int) -> None:
+    def __init__(self, power: int, replan: int = 1) -> None:
         self.power = power
+        self.replan = replan
         self.calls = 0
         self.plan: Any = None
 
     def fresh(self) -> _OTFit:
-        return type(self)(self.power)
+        return type(self)(self.power, self.REPLAN)
 
     def __call__(self, xp, wp, xq, wq):
         ops = ops_for(xq)
         r, _, d = xq.shape
-        if d == 1 or ops.name != "torch":  # 1-D: sorted pairing / quantile functions, exact
-            return _ot_weighted(xp, wp, xq, wq, self.power)
+        if d == 1:
+            return _ot_1d_weighted(xp, wp, xq, wq, self.power)
         import ot  # ~1 s to import: only where it is needed
 
-        c = ops.sqdist(xq, xp[None].expand(r, -1, -1))
+        c = ops.sqdist(xq, xp[None])
         if self.power == 1:
             c = ops.sqrt(ops.maximum(c, 1e-30))
-        if self.plan is None or self.calls % self.REPLAN == 0 or self.plan.shape != c.shape:
-            cn, a, b = c.detach().numpy(), wq.detach().numpy(), wp.detach().numpy()
+        if self.plan is None or self.calls % self.replan == 0 or self.plan.shape != c.shape:
+            cn, a, b = (np.asarray(ops.detach(v), dtype=float) for v in (c, wq, wp))
             solved = [ot.emd(a[i], b, cn[i], log=True) for i in range(r)]
-            self.plan = ops.t.as_tensor(np.stack([s[0] for s in solved]), dtype=c.dtype)
+            self.plan = ops.asarray(np.stack([s[0] for s in solved]))
             # dual potential of q's side: the derivative of the cost in q's weights (mixtures)
-            self.u = ops.t.as_tensor(np.stack([s[1]["u"] for s in solved]), dtype=c.dtype)
+            self.u = ops.asarray(np.stack([s[1]["u"] for s in solved]))
         self.calls += 1
-        cost = ops.sum(ops.sum(self.plan * c, -1), -1) + ops.sum((wq - wq.detach()) * self.u, -1)
+        cost = ops.sum(ops.sum(self.plan * c, -1), -1) + ops.sum((wq - ops.detach(wq)) * self.u, -1)
         return ops.maximum(cost, 0.0) ** (1.0 / self.power)
 
 
-def _ot_weighted(xp, wp, xq, wq, power: int):
-    """Exact W_power between weighted samples with POT (autograd through its backend)."""
+def _ot_1d_weighted(xp, wp, xq, wq, power: int):
+    """Exact 1-D W_power between weighted samples (batched over q's leading axis; autograd)."""
     ops = ops_for(xq)
-    r, n, d = xq.shape
-    if d == 1 and n == xp.shape[0] and _uniform(wq) and _uniform(wp):
+    r, n, _ = xq.shape
+    if n == xp.shape[0] and _uniform(wq) and _uniform(wp):
         # equal uniform weights: the monotone coupling pairs the sorted samples
         diff = ops.abs(ops.t.sort(xq[..., 0], dim=-1)[0] - ops.t.sort(xp[:, 0])[0][None]) \
             if ops.name == "torch" else np.abs(np.sort(xq[..., 0], -1) - np.sort(xp[:, 0])[None])
         return (ops.sum(diff**power, -1) / n) ** (1.0 / power)
     import ot  # ~1 s to import: only where it is needed
 
-    if d == 1:
-        u = xq[..., 0].T
-        uw = wq.T
-        if ops.name == "torch":
-            v, vw = xp[:, :1].expand(-1, r), wp[:, None].expand(-1, r)
-        else:
-            v, vw = np.broadcast_to(xp[:, :1], (xp.shape[0], r)), np.broadcast_to(wp[:, None], (wp.size, r))
-        cost = ot.wasserstein_1d(u, v, uw, vw, p=power)
+    u = xq[..., 0].T
+    uw = wq.T
+    if ops.name == "torch":
+        v, vw = xp[:, :1].expand(-1, r), wp[:, None].expand(-1, r)
     else:
-        parts = []
-        for i in range(r):
-            c = ops.sqdist(xq[i], xp)
-            parts.append(ot.emd2(wq[i], wp, c if power == 2 else ops.sqrt(ops.maximum(c, 1e-30))))
-        cost = ops.t.stack(parts) if ops.name == "torch" else np.array(parts)
-    return cost ** (1.0 / power)
+        v, vw = np.broadcast_to(xp[:, :1], (xp.shape[0], r)), np.broadcast_to(wp[:, None], (wp.size, r))
+    return ot.wasserstein_1d(u, v, uw, vw, p=power) ** (1.0 / power)
+
+
+def _marginal_error(log_w, pot, pot_t, e, dims: Any = -1):
+    """Σ_i w_i |exp((pot_i − T_i)/ε) − 1| over ``dims`` (torch): the L1 error of one marginal of
+    the plan with potential ``pot`` when the other side's softmin gives ``pot_t``."""
+    import torch
+
+    r = torch.clamp((pot - pot_t) / e, max=50.0)
+    return (log_w.exp() * torch.expm1(r).abs()).sum(dims)
 
 
 NEWTON_MAX_SIZE = 600  # Sinkhorn–Newton polish only where an m×m solve is cheap
 NEWTON_AFTER = 50  # sweeps before a small problem that has not converged switches to Newton
 
 
-def _sinkhorn_newton(c, la, lb, eps, g, tol, marginal_error, steps=60):
+def _sinkhorn_newton(c, la, lb, eps, g, tol, steps=60):
     r"""Newton's method on the semi-dual :math:`Φ(g) = ⟨a, f(g)⟩ + ⟨b, g⟩`, f = T(g) (batched).
 
     Sinkhorn–Newton (Brauer, Clason, Lorenz & Wirth 2017, "A Sinkhorn–Newton method for entropic
@@ -1112,7 +1114,7 @@ def _sinkhorn_newton(c, la, lb, eps, g, tol, marginal_error, steps=60):
         column = (a[..., :, None] * p_rows).sum(-2)
         if float((b - column).abs().sum(-1).max()) < tol:
             g_t = -eps * torch.logsumexp(((f + eps * la)[..., :, None] - c) / eps, dim=-2)
-            return f, g, bool(float(marginal_error(lb, g, g_t, eps).max()) < tol)
+            return f, g, bool(float(_marginal_error(lb, g, g_t, eps).max()) < tol)
         # + a small ridge: near-deterministic plans (cost ≫ ε) make the Hessian nearly singular
         plan_gram = p_rows.transpose(-1, -2) @ (a[..., :, None] * p_rows)
         hess = torch.diag_embed(column * (1.0 + 1e-9)) - plan_gram + gauge
@@ -1162,11 +1164,6 @@ def _sinkhorn_potentials(c, la, lb, eps, f=None, g=None, iters=20000, tol=None, 
                                             warn)
         return f_t.numpy(), g_t.numpy()
 
-    def marginal_error(log_w, pot, pot_t, e):
-        """Σ_i w_i |exp((pot_i − T_i)/ε) − 1|: L1 error of that marginal of the current plan."""
-        r = torch.clamp((pot - pot_t) / e, max=50.0)
-        return (log_w.exp() * torch.expm1(r).abs()).sum(-1)
-
     def sweep(f, g, e, n_iter, stop, omega=1.0):
         for _ in range(n_iter):
             f_t = -e * ops.logsumexp(((g + e * lb)[..., None, :] - c) / e, axis=-1)
@@ -1178,9 +1175,9 @@ def _sinkhorn_potentials(c, la, lb, eps, f=None, g=None, iters=20000, tol=None, 
                 g_t = -e * ops.logsumexp(((f_new + e * la)[..., :, None] - c) / e, axis=-2)
                 g_new = (1.0 - omega) * g + omega * g_t
             if stop > 0:  # (fixed sweep counts while fitting skip the test)
-                err = marginal_error(la, f, f_t, e)
+                err = _marginal_error(la, f, f_t, e)
                 if not symmetric:
-                    err = err + marginal_error(lb, g, g_t, e)
+                    err = err + _marginal_error(lb, g, g_t, e)
                 if float(err.max()) < stop:
                     return f_new, g_new, True
             f, g = f_new, g_new
@@ -1196,7 +1193,7 @@ def _sinkhorn_potentials(c, la, lb, eps, f=None, g=None, iters=20000, tol=None, 
     f, g, converged = sweep(f, g, eps, min(iters, NEWTON_AFTER if newton else 2000), tol, omega=1.8)
     if not converged and newton:
         # nearly disconnected blocks (cost ≫ ε) make Sinkhorn's contraction factor ≈ 1 − e^{−C/ε}
-        f, g, converged = _sinkhorn_newton(c, la, lb, eps, g, tol, marginal_error)
+        f, g, converged = _sinkhorn_newton(c, la, lb, eps, g, tol)
         if not converged:
             f, g, converged = sweep(f, g, eps, min(iters, 2000) - NEWTON_AFTER, tol, omega=1.8)
     if not converged and iters > 2000:  # over-relaxation can stall on degenerate problems
@@ -1249,17 +1246,21 @@ def sinkhorn_divergence(x, a, y, b, eps: float) -> float:
 class _SinkhornFit:
     """Sinkhorn objective for fitting: OT_ε(p,p) computed once; after a converged first solve,
     each step makes ``SWEEPS`` warm-started sweeps (the optimum moves little between steps).
-    Stateful: :mod:`explorer.fitting` takes a ``fresh()`` copy per fit."""
+    Only the copy :mod:`explorer.fitting` takes per fit with ``fresh()`` keeps that state; the
+    registry's instance solves every call from scratch."""
 
     SWEEPS = 3
 
-    def __init__(self) -> None:
+    def __init__(self, stateful: bool = False) -> None:
+        self.stateful = stateful
         self.cache: dict[str, Any] = {}
 
     def fresh(self) -> _SinkhornFit:
-        return type(self)()
+        return type(self)(stateful=True)
 
     def __call__(self, xp, wp, xq, wq, epsilon: float = 0.5):
+        if not self.stateful:
+            self.cache = {}
         ops = ops_for(xq)
         r = xq.shape[0]
         xpb = xp[None].expand(r, -1, -1) if ops.name == "torch" else np.broadcast_to(xp, (r, *xp.shape))
@@ -1380,9 +1381,6 @@ def _sinkhorn_ot_grid(la, lb, cx, cy, eps: float, symmetric: bool, tol: float = 
     the marginals are within ``tol`` in L1, as in :func:`_sinkhorn_potentials`."""
     import torch
 
-    def err(lw, pot, pot_t, e):
-        return float((lw.exp() * torch.expm1(torch.clamp((pot - pot_t) / e, max=50.0)).abs()).sum())
-
     f, g = torch.zeros_like(la), torch.zeros_like(lb)
     e = max(float(cx.max() + cy.max()), eps)
     schedule = []
@@ -1397,12 +1395,13 @@ def _sinkhorn_ot_grid(la, lb, cx, cy, eps: float, symmetric: bool, tol: float = 
         omega = 1.5 if len(schedule) <= k < len(schedule) + 500 else 1.0
         f_t = _separable_softmin(g + e * lb, cx, cy, e)
         if symmetric:
-            error = err(la, f, f_t, e)
+            error = float(_marginal_error(la, f, f_t, e, (-2, -1)))
             f = g = 0.5 * (f + f_t)
         else:
             f_new = (1.0 - omega) * f + omega * f_t
             g_t = _separable_softmin(f_new + e * la, cx, cy, e)
-            error = err(la, f, f_t, e) + err(lb, g, g_t, e)
+            error = float(_marginal_error(la, f, f_t, e, (-2, -1))
+                          + _marginal_error(lb, g, g_t, e, (-2, -1)))
             f, g = f_new, (1.0 - omega) * g + omega * g_t
         if k >= len(schedule) and error < tol:
             converged = True
