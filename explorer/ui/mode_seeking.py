@@ -66,6 +66,15 @@ def _ellipse(q: Any, k: float = 2.0, n: int = 90) -> tuple[np.ndarray, np.ndarra
     return q.mean[0] + pts[0], q.mean[1] + pts[1]
 
 
+def _ellipse_traces(q: Any, showlegend: bool = True, **style: Any) -> list[go.Scatter]:
+    """The 2σ ellipse of each Gaussian component of q, one line trace each (legend on the first)."""
+    traces = []
+    for j, comp in enumerate(_components(q)):
+        ex, ey = _ellipse(comp)
+        traces.append(go.Scatter(x=ex, y=ey, mode="lines", showlegend=showlegend and j == 0, **style))
+    return traces
+
+
 def _components(q: Any) -> list[Any]:
     return list(getattr(q, "components", [q]))
 
@@ -409,36 +418,15 @@ class ModeSeeking:
             )
         for name, r, c, dash in self._fits():
             for o in r.optima[1:]:
-                for comp in _components(o.q):
-                    ex, ey = _ellipse(comp)
-                    out.append(
-                        go.Scatter(
-                            x=ex,
-                            y=ey,
-                            mode="lines",
-                            legendgroup=name,
-                            showlegend=False,
-                            line={"color": c, "width": 1.2, "dash": "dot"},
-                            opacity=0.5,
-                            hovertemplate=f"{html.escape(name)}: local optimum, D = "
-                            f"{fmt_value(o.value)}<extra></extra>",
-                        )
-                    )
-            for j, comp in enumerate(_components(r.q)):
-                ex, ey = _ellipse(comp)
-                out.append(
-                    go.Scatter(
-                        x=ex,
-                        y=ey,
-                        mode="lines",
-                        legendgroup=name,
-                        showlegend=j == 0,
-                        name=f"{dv.get(name).label}: {fmt_value(r.value)}",
-                        line={"color": c, "width": 3, "dash": dash},
-                        hovertemplate=f"{html.escape(name)} (2σ ellipse), D = "
-                        f"{fmt_value(r.value)}<extra></extra>",
-                    )
-                )
+                out += _ellipse_traces(
+                    o.q, legendgroup=name, showlegend=False, opacity=0.5,
+                    line={"color": c, "width": 1.2, "dash": "dot"},
+                    hovertemplate=f"{html.escape(name)}: local optimum, D = "
+                                  f"{fmt_value(o.value)}<extra></extra>")
+            out += _ellipse_traces(
+                r.q, legendgroup=name, name=f"{dv.get(name).label}: {fmt_value(r.value)}",
+                line={"color": c, "width": 3, "dash": dash},
+                hovertemplate=f"{html.escape(name)} (2σ ellipse), D = {fmt_value(r.value)}<extra></extra>")
         return out
 
     # -- summary table ---------------------------------------------------------------------------
