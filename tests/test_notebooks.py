@@ -26,6 +26,20 @@ def test_there_are_notebooks():
     assert (NOTEBOOKS_DIR / "00_index.ipynb") in NOTEBOOKS
 
 
+def test_index_links_every_demo():
+    """The index notebook's markdown links every other notebook, and lists the same pages as the
+    cards it draws (``explorer.ui.index.DEMOS``)."""
+    import re
+
+    from explorer.ui.index import DEMOS
+
+    index = nbformat.read(NOTEBOOKS_DIR / "00_index.ipynb", as_version=4)
+    markdown = "".join(c.source for c in index.cells if c.cell_type == "markdown")
+    linked = set(re.findall(r"\]\(([^)]+\.ipynb)\)", markdown))
+    others = {p.name for p in NOTEBOOKS} - {"00_index.ipynb"}
+    assert linked == others == {d.notebook for d in DEMOS}
+
+
 def _error_outputs(nb) -> list[str]:
     problems = []
     for index, cell in enumerate(nb.cells):
