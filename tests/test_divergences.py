@@ -104,10 +104,14 @@ def _sinkhorn_ref(P, Q, epsilon, n=600):
     cost = ot.dist(x[:, None], x[:, None])
 
     def ot_eps(a, b):
-        plan = ot.sinkhorn(a, b, cost, epsilon, method="sinkhorn_log", stopThr=1e-12, numItermax=20000)
+        # bins far in the tails can hold exactly zero mass: drop them (they carry no transport
+        # and POT's log-domain solver would take log 0)
+        ia, ib = a > 0, b > 0
+        a, b, c = a[ia], b[ib], cost[np.ix_(ia, ib)]
+        plan = ot.sinkhorn(a, b, c, epsilon, method="sinkhorn_log", stopThr=1e-12, numItermax=20000)
         ref = np.outer(a, b)
         m = plan > 0
-        return float(np.sum(plan * cost) + epsilon * np.sum(plan[m] * np.log(plan[m] / ref[m])))
+        return float(np.sum(plan * c) + epsilon * np.sum(plan[m] * np.log(plan[m] / ref[m])))
 
     a = np.diff(P.cdf(edges))
     b = np.diff(Q.cdf(edges))
