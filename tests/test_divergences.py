@@ -1224,3 +1224,68 @@ def test_sinkhorn_small_epsilon_approaches_w2_squared():
     vals = [dv.compute("sinkhorn", p, q, epsilon=e) for e in (2.0, 0.5, 0.05)]
     assert abs(vals[-1] - w2sq) < abs(vals[0] - w2sq)
     np.testing.assert_allclose(vals[-1], w2sq, rtol=0.02)
+
+
+def _point_sets(dim: int, seed: int):
+    """Two batches (2 restarts) of weighted point sets as torch tensors, weights from logits."""
+    import torch
+
+    rng = np.random.default_rng(seed)
+    x = torch.tensor(rng.normal(0, 1.5, (2, 40, dim)), requires_grad=True)
+    y = torch.tensor(rng.normal(1, 1, (2, 30, dim)), requires_grad=True)
+    la = torch.tensor(rng.normal(0, 0.5, (2, 40)), requires_grad=True)
+    return x, la, y
+
+
+@pytest.mark.parametrize("dim", [1, 2])
+@pytest.mark.parametrize("symmetric", [False, True])
+def test_sinkhorn_warm_step_value_and_gradient_match_the_converged_solve(dim, symmetric):
+    """The fitting path (a few scaling sweeps from warm potentials, derivatives of the dual
+    attached by a surrogate) against the converged log-domain solve with autograd through its
+    last step (exact by the envelope theorem), and against finite differences of the value."""
+    import torch
+
+    x, la, y = _point_sets(dim, seed=dim)
+    b = torch.full((2, 30), 1 / 30, dtype=torch.float64)
+
+    def problem(x, la):
+        a = torch.softmax(la, -1)
+        return (x, a, x, a) if symmetric else (x, a, y, b)
+
+    cold, warm = dv.sinkhorn_ot(*problem(x, la), 0.5)
+    gx_cold, ga_cold = torch.autograd.grad(cold.sum(), (x, la))
+    value, _ = dv.sinkhorn_ot(*problem(x, la), 0.5, warm=warm, symmetric=symmetric, iters=3)
+    gx, ga = torch.autograd.grad(value.sum(), (x, la))
+    np.testing.assert_allclose(value.detach(), cold.detach(), rtol=1e-9)
+    np.testing.assert_allclose(gx, gx_cold, atol=1e-8)
+    np.testing.assert_allclose(ga, ga_cold, atol=1e-8)
+
+    # finite differences of the converged value along a random direction
+    rng = np.random.default_rng(5)
+    dx = torch.tensor(rng.normal(size=x.shape))
+    h = 1e-5
+    with torch.no_grad():
+        up = dv.sinkhorn_ot(*problem(x + h * dx, la), 0.5)[0].sum()
+        down = dv.sinkhorn_ot(*problem(x - h * dx, la), 0.5)[0].sum()
+    assert float((gx * dx).sum()) == pytest.approx(float(up - down) / (2 * h), rel=1e-5)
+
+
+def test_sinkhorn_warm_step_recovers_from_a_stale_start(monkeypatch):
+    """Potentials of a far-away problem under/overflow the scaling kernel: the step falls back to a
+    solve from scratch in the log domain, so it stays finite and lands on the cold solution."""
+    import torch
+
+    x, la, y = _point_sets(1, seed=7)
+    a = torch.softmax(la, -1).detach()
+    b = torch.full((2, 30), 1 / 30, dtype=torch.float64)
+    _, stale = dv.sinkhorn_ot(x.detach() + 40.0, a, y.detach(), b, 0.05)
+    target = dv.sinkhorn_ot(x.detach(), a, y.detach(), b, 0.05)[0]
+    value, warm = dv.sinkhorn_ot(x.detach(), a, y.detach(), b, 0.05, warm=stale, iters=3)
+    np.testing.assert_allclose(value, target, rtol=1e-9)
+
+    def no_log_domain(*args, **kwargs):
+        raise AssertionError("the log-domain solver was called for a fresh warm start")
+
+    monkeypatch.setattr(dv, "_sinkhorn_potentials", no_log_domain)  # from there: scaling sweeps only
+    again, _ = dv.sinkhorn_ot(x.detach(), a, y.detach(), b, 0.05, warm=warm, iters=3)
+    np.testing.assert_allclose(again, target, rtol=1e-9)
