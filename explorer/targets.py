@@ -28,7 +28,7 @@ from explorer import data
 from explorer._validation import as_finite_float, as_positive_float
 from explorer.distributions import Distribution, Empirical, Gaussian, Mixture, StudentT
 
-__all__ = ["TARGETS", "Target", "TargetParam", "TargetSpec", "make"]
+__all__ = ["TARGETS", "Target", "TargetParam", "TargetSpec", "edit_modes", "make", "mode_handles"]
 
 
 @dataclass(frozen=True)
@@ -225,3 +225,53 @@ def make(name: str, **params: Any) -> Target:
     values = {p.name: p.default for p in spec.params}
     values.update(params)
     return spec.build(**values)
+
+
+def mode_handles(target: Target) -> list[tuple[float, float]] | None:
+    """(centre, width) of each mode of a 1-D target whose modes can be edited one by one.
+
+    Editable: a 1-D :class:`Mixture` whose modes are single Gaussian (width = std) or Student-t
+    (width = scale) components; ``None`` otherwise (2-D targets, data sets). These are the
+    handles the mode-seeking demo lets the user drag on the plot.
+    """
+    p = target.p
+    if p.dim != 1 or not isinstance(p, Mixture) or sorted(target.modes) != _singletons(len(p.components)):
+        return None
+    handles = []
+    for c in p.components:
+        if isinstance(c, Gaussian):
+            handles.append((float(c.mean), float(c.std)))
+        elif isinstance(c, StudentT):
+            handles.append((c.loc, c.scale))
+        else:
+            return None
+    return handles
+
+
+def edit_modes(target: Target, centres: Any, widths: Any) -> Target:
+    """``target`` with mode i moved to ``centres[i]`` and rescaled to ``widths[i]``.
+
+    Weights and the shape of each component (Gaussian, or Student t with its ν) are kept; the
+    result is named ``<name>_edited``. Only for targets with :func:`mode_handles`.
+
+    Examples
+    --------
+    >>> t = edit_modes(make("two_gaussians"), [-1.0, 3.0], [0.5, 1.0])
+    >>> [round(c.mean, 2) for c in t.p.components], t.title
+    ([-1.0, 3.0], 'Two separated Gaussians (edited)')
+    """
+    if mode_handles(target) is None:
+        raise ValueError(f"the modes of target {target.name!r} cannot be edited one by one "
+                         "(only 1-D mixtures of Gaussian or Student-t modes)")
+    k = len(target.p.components)
+    mu = np.asarray(centres, dtype=float).ravel()
+    sd = np.asarray(widths, dtype=float).ravel()
+    if mu.size != k or sd.size != k:
+        raise ValueError(f"need {k} centres and {k} widths, got {mu.size} and {sd.size}")
+    comps: list[Distribution] = []
+    for c, m, w in zip(target.p.components, mu, sd, strict=True):
+        m, w = as_finite_float(m, "centre"), as_positive_float(w, "width")
+        comps.append(Gaussian(m, w) if isinstance(c, Gaussian) else StudentT(c.df, m, w))
+    base = target.name.removesuffix("_edited")
+    title = target.title if target.title.endswith("(edited)") else f"{target.title} (edited)"
+    return Target(Mixture(comps, target.p.weights), list(target.modes), name=f"{base}_edited", title=title)

@@ -32,6 +32,7 @@ STYLE = """
 .dx-error {color: #8b1a1a; background: #fdecea; border: 1px solid #f5c6cb; border-radius: 4px;
   padding: 6px 10px;}
 .dx-status {color: #555; font-size: 12px;}
+.dx-drag-hint {color: #1f5fa8; font-size: 12px;}
 .dx-panel {border: 1px solid #ddd; border-radius: 6px; padding: 6px 10px; margin: 2px;}
 .dx-panel-title {font-weight: bold; font-size: 14px;}
 </style>

@@ -43,12 +43,16 @@ PALETTE = [
 COLOURS = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(dv.names())}
 P_FILL = "rgba(31,95,168,0.20)"
 P_LINE = "#1f5fa8"
+HANDLE_FILL = "#9cc2ea"
 DEFAULT_DIVERGENCES = ("kl", "reverse_kl", "js")
 SIGMA_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
 FIT_DASHES = ("solid", "dash", "longdash", "dashdot", "longdashdot")
 """Line style of the i-th chosen divergence's fit, so that fits which coincide (forward KL and
 JS on two modes) stay visible one over the other (the faint local optima are dotted)."""
 N_CURVE = 500
+HANDLE_HEIGHT = 0.05  # the draggable bar under each mode, in fractions of the plot's height
+HANDLE_MIN_WIDTH = 0.05  # a mode dragged narrower than this is clamped (as the width slider's low end)
+HANDLE_LIMIT = 30.0  # centres and widths dragged further out are clamped
 MARGIN = {"l": 50, "r": 20, "t": 40, "b": 40}
 ALPHAS = np.round(np.linspace(0.0, 1.0, 21), 3)
 
@@ -87,8 +91,9 @@ class FigureSlot:
     widget; same-shaped figures (slider moves, playback) update the existing one's traces.
     """
 
-    def __init__(self, css: str):
+    def __init__(self, css: str, on_shapes: Any = None):
         self.css = css
+        self.on_shapes = on_shapes  # called with the layout's shapes after the user edits one
         self.box = W.Box([], layout=W.Layout(width="100%"))
         self.widget: go.FigureWidget | None = None
         self._retired: list[go.FigureWidget] = []
@@ -108,6 +113,8 @@ class FigureSlot:
             self._retired.append(old)
         self.widget = go.FigureWidget(fig)
         self.widget.add_class(self.css)
+        if self.on_shapes is not None:
+            self.widget.layout.on_change(lambda layout, shapes: self.on_shapes(shapes), "shapes")
         self.box.children = [self.widget]
 
 
@@ -153,7 +160,7 @@ class ModeSeeking:
         self.progress.add_class("dx-progress")
         self.table = W.HTML("")
         self.table.add_class("dx-table")
-        self.figure = FigureSlot("dx-figure")
+        self.figure = FigureSlot("dx-figure", on_shapes=self._handles_moved)
         self.results: dict[str, fitting.FitResult] = {}
         self.target: targets.Target | None = None
         self._fit_key: tuple | None = None
@@ -194,7 +201,12 @@ class ModeSeeking:
     # -- target ----------------------------------------------------------------------------------
     def _target_chosen(self) -> None:
         spec = targets.TARGETS[self.target_name.value]
-        self.target_blurb.value = f"<i>{html.escape(spec.description)}</i>"
+        blurb = f"<i>{html.escape(spec.description)}</i>"
+        if targets.mode_handles(targets.make(spec.name)) is not None:
+            blurb += ("<br><span class='dx-drag-hint'>✥ Or edit p on the plot: click a blue bar under "
+                      "a mode, then drag it (moves the mode) or pull a corner (changes its width). "
+                      "A slider resets the edits.</span>")
+        self.target_blurb.value = blurb
         sliders = {}
         for prm in spec.params:
             s = W.FloatSlider(
@@ -219,7 +231,31 @@ class ModeSeeking:
 
     def _rebuild_target(self) -> None:
         params = {k: s.value for k, s in self.target_sliders.items()}
-        self.target = targets.make(self.target_name.value, **params)
+        self._set_target(targets.make(self.target_name.value, **params))
+
+    def _handles_moved(self, shapes: Any) -> None:
+        friendly(self.errors, "editing the target")(self._edit_target)(shapes)
+
+    def _edit_target(self, shapes: Any) -> None:
+        """The user dragged or resized a mode's bar (an editable shape): move/rescale that mode."""
+        handles = targets.mode_handles(self.target) if self.target is not None else None
+        if handles is None or len(shapes) != len(handles):
+            return
+        centres, widths = [], []
+        for shape in shapes:
+            x0, x1 = float(shape.x0), float(shape.x1)
+            centres.append(min(max(0.5 * (x0 + x1), -HANDLE_LIMIT), HANDLE_LIMIT))
+            widths.append(min(max(0.5 * abs(x1 - x0), HANDLE_MIN_WIDTH), HANDLE_LIMIT))
+        if np.allclose(centres, [c for c, _ in handles], atol=1e-9) and np.allclose(
+                widths, [w for _, w in handles], atol=1e-9):
+            return  # our own redraw, not an edit
+        self._set_target(targets.edit_modes(self.target, centres, widths))
+        self.status.value = (self.status.value + " · p edited on the plot: mode centres "
+                             + ", ".join(f"{c:.2f}" for c in centres) + "; widths "
+                             + ", ".join(f"{w:.2f}" for w in widths) + ".")
+
+    def _set_target(self, target: targets.Target) -> None:
+        self.target = target
         self.results = {}
         self.landscape_out.clear_output()
         self.alpha_results = None
@@ -322,6 +358,17 @@ class ModeSeeking:
             if not two_d
             else {"title": "x₂", "scaleanchor": "x", "scaleratio": 1},
         )
+        handles = targets.mode_handles(self.target)
+        if handles is not None:  # one bar per mode, ±width around its centre: drag to edit p
+            lay.activeshape = {"fillcolor": P_LINE, "opacity": 0.6}  # the bar clicked for editing
+            lay.shapes = [
+                {"type": "rect", "xref": "x", "yref": "paper", "x0": c - w, "x1": c + w,
+                 "y0": 0.0, "y1": HANDLE_HEIGHT, "editable": True, "layer": "above",
+                 # fill opacity × opacity > ½, or plotly.js lets clicks on the bar's inside through
+                 "fillcolor": HANDLE_FILL, "opacity": 0.8, "line": {"color": P_LINE, "width": 1},
+                 "name": f"mode {i + 1}"}
+                for i, (c, w) in enumerate(handles)
+            ]
         return lay
 
     def _fits(self) -> list[tuple[str, fitting.FitResult, str, str]]:

@@ -2,7 +2,8 @@
 
 CSS contract (explorer/ui/mode_seeking.py): root ``.dx-mode-seeking``; the main FigureWidget
 ``.dx-figure`` (trace 0 = p, then for each divergence its faint optima and its fitted q, named
-"<label>: <value>"); target dropdown ``.dx-target``, divergence multi-select ``.dx-divergences``,
+"<label>: <value>"; in 1-D one editable shape per mode, ``.shapelayer path[data-index=i]``);
+target dropdown ``.dx-target``, divergence multi-select ``.dx-divergences``,
 ``.dx-fit`` button, ``.dx-table``, ``.dx-status``, ``.dx-error``; tabs ``.dx-tabs``.
 """
 
@@ -67,6 +68,33 @@ def test_demo_renders_with_fits(demo, e2e):
     table = demo.inner_text(".dx-table")
     assert "reverse_kl" in table and "modes covered" in table
     assert "restarts" in demo.inner_text(".dx-status")
+    assert_clean(demo, e2e)
+
+
+JS_TARGET = """() => {
+  const gd = document.querySelector('__PLOT__');
+  return gd && gd.data && gd.data[0] ? JSON.stringify(Array.from(gd.data[0].y)) : null;
+}""".replace("__PLOT__", PLOT.split(", ")[0])
+
+
+def test_dragging_a_mode_bar_edits_the_target_and_refits(demo, e2e):
+    """Plotly editable shapes: click the right mode's bar to activate it, drag it 120 px right;
+    the relayout event reaches the kernel, which moves that mode of p and refits."""
+    before_fits, before_p = fits(demo), demo.evaluate(JS_TARGET)
+    bar = demo.locator(".dx-figure .shapelayer path[data-index='1']").first
+    bar.click()
+    box = bar.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    demo.mouse.move(x, y)
+    demo.mouse.down()
+    demo.mouse.move(x + 60, y, steps=5)
+    demo.mouse.move(x + 120, y, steps=5)
+    demo.mouse.up()
+    wait_fits_changed(demo, before_fits, e2e.update_timeout * 4)
+    assert demo.evaluate(JS_TARGET) != before_p  # p itself moved, not only the fits
+    status = demo.inner_text(".dx-status")
+    assert "edited on the plot" in status, status
+    assert "(edited)" in status
     assert_clean(demo, e2e)
 
 
