@@ -116,6 +116,17 @@ def _common_transform(p: Any, q: Any) -> Any:
     return tp if same else None
 
 
+
+def _log_total(w: np.ndarray, lg: np.ndarray) -> tuple[np.ndarray, float]:
+    """(log w, log Σ w·exp(lg)) of a log-space quadrature: ``inf`` if ``lg`` holds ``+inf``; a NaN
+    in the integrand is a bug upstream, raised rather than returned."""
+    if np.any(np.isnan(lg)):
+        raise FloatingPointError("NaN in a log-space quadrature integrand (please report this)")
+    lw = np.log(w)
+    if np.any(np.isposinf(lg)):
+        return lw, math.inf
+    return lw, float(logsumexp(lw + lg))
+
 class NonConvergence(Exception):
     """Raised by a 2-D grid when its outer ring is not negligible (box too small)."""
 
@@ -290,14 +301,9 @@ class Grid1D:
 
     def integrate_log(self, lg: np.ndarray) -> float:
         """``log`` of the integral of ``exp(lg)`` (``lg`` may hold ``-inf``/``+inf``)."""
-        if np.any(np.isnan(lg)):
-            raise FloatingPointError("NaN in a log-space quadrature integrand (please report this)")
-        if np.any(np.isposinf(lg)):
-            return math.inf
-        lw = np.log(self.w)
-        total = float(logsumexp(lw + lg))
-        if total == -math.inf:
-            return -math.inf
+        lw, total = _log_total(self.w, lg)
+        if not math.isfinite(total):
+            return total
         for idx, k in ((self._left, self._left_octave), (self._right, self._right_octave)):
             vals = lw[idx] + lg[idx]
             nb = (vals.size - 1) // k  # as in _tail_remainder
@@ -413,13 +419,8 @@ class Grid2D:
         return total
 
     def integrate_log(self, lg: np.ndarray) -> float:
-        if np.any(np.isnan(lg)):
-            raise FloatingPointError("NaN in a log-space quadrature integrand (please report this)")
-        if np.any(np.isposinf(lg)):
-            return math.inf
-        lw = np.log(self.w)
-        total = float(logsumexp(lw + lg))
-        if total == -math.inf:
+        lw, total = _log_total(self.w, lg)
+        if not math.isfinite(total):
             return total
         ring = float(logsumexp(lw[self.ring] + lg[self.ring]))
         if ring > total + math.log(1e-9):

@@ -79,6 +79,12 @@ def _ellipse_traces(q: Any, showlegend: bool = True, **style: Any) -> list[go.Sc
     return traces
 
 
+def _tab_layout(title: str, **extra: Any) -> go.Layout:
+    """The layout of the figures in the tabs (α path, playback): 380 px high, title top left."""
+    return go.Layout(height=380, template="plotly_white", margin=MARGIN, title={"text": title, "x": 0.01},
+                     **extra)
+
+
 def _components(q: Any) -> list[Any]:
     return list(getattr(q, "components", [q]))
 
@@ -642,17 +648,8 @@ class ModeSeeking:
                     line={"color": COLOURS["alpha"], "width": 3},
                 ),
             ]
-        self.alpha_figure.show(
-            go.Figure(
-                traces,
-                go.Layout(
-                    height=380,
-                    template="plotly_white",
-                    margin=MARGIN,
-                    title={"text": f"α = {self.alpha.value:g}: D_α = {fmt_value(r.value)}", "x": 0.01},
-                ),
-            )
-        )
+        title = f"α = {self.alpha.value:g}: D_α = {fmt_value(r.value)}"
+        self.alpha_figure.show(go.Figure(traces, _tab_layout(title)))
 
     # landscape
     def _landscape(self) -> None:
@@ -782,22 +779,9 @@ class ModeSeeking:
             if np.isfinite(loss).any()
             else math.inf
         )
-        self.play_figure.show(
-            go.Figure(
-                traces,
-                go.Layout(
-                    height=380,
-                    template="plotly_white",
-                    margin=MARGIN,
-                    title={
-                        "text": f"{_label(r.divergence)} · step {s}/{r.history.steps} · "
-                        f"lowest objective {fmt_value(best)}",
-                        "x": 0.01,
-                    },
-                    yaxis={"scaleanchor": "x"} if p.dim == 2 else {},
-                ),
-            )
-        )
+        title = f"{_label(r.divergence)} · step {s}/{r.history.steps} · lowest objective {fmt_value(best)}"
+        square = {"scaleanchor": "x"} if p.dim == 2 else {}
+        self.play_figure.show(go.Figure(traces, _tab_layout(title, yaxis=square)))
 
     # gradient weights
     def _weights(self) -> None:
