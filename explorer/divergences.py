@@ -1042,17 +1042,28 @@ class _OTFit:
             return _ot_1d_weighted(xp, wp, xq, wq, self.power)
         import ot  # ~1 s to import: only where it is needed
 
-        c = ops.sqdist(xq, xp[None])
-        if self.power == 1:
-            c = ops.sqrt(ops.maximum(c, 1e-30))
-        if self.plan is None or self.calls % self.replan == 0 or self.plan.shape != c.shape:
-            cn, a, b = (np.asarray(ops.detach(v), dtype=float) for v in (c, wq, wp))
+        xqn, xpn, a, b = (np.asarray(ops.detach(v), dtype=float) for v in (xq, xp, wq, wp))
+        if self.plan is None or self.calls % self.replan == 0 or self.plan.shape != (r, len(a[0]), len(b)):
+            cn = NP_OPS.sqdist(xqn, xpn[None])
+            if self.power == 1:
+                cn = np.sqrt(cn)
             solved = [ot.emd(a[i], b, cn[i], log=True) for i in range(r)]
-            self.plan = ops.asarray(np.stack([s[0] for s in solved]))
+            self.plan = np.stack([s[0] for s in solved])
             # dual potential of q's side: the derivative of the cost in q's weights (mixtures)
             self.u = ops.asarray(np.stack([s[1]["u"] for s in solved]))
+            # for W₂, Σ π|x − y|² = Σ_i r_i|x_i|² − 2Σ_i x_i·(πy)_i + Σ_j s_j|y_j|²: with π fixed,
+            # only these O(n·d) terms of q's points carry gradients, not the n×m cost matrix
+            self.rows = ops.asarray(self.plan.sum(-1))
+            self.py = ops.asarray(self.plan @ xpn)
+            self.yy = float(np.sum(b * np.sum(xpn * xpn, -1)))
         self.calls += 1
-        cost = ops.sum(ops.sum(self.plan * c, -1), -1) + ops.sum((wq - ops.detach(wq)) * self.u, -1)
+        if self.power == 2:
+            xx, xy = ops.sum(xq * xq, -1), ops.sum(xq * self.py, -1)
+            cost = ops.sum(self.rows * xx - 2.0 * xy, -1) + self.yy
+        else:
+            c = ops.sqrt(ops.maximum(ops.sqdist(xq, xp[None]), 1e-30))
+            cost = ops.sum(ops.sum(ops.asarray(self.plan) * c, -1), -1)
+        cost = cost + ops.sum((wq - ops.detach(wq)) * self.u, -1)
         return ops.maximum(cost, 0.0) ** (1.0 / self.power)
 
 
