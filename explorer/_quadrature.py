@@ -353,12 +353,23 @@ class Grid1D:
 
 @dataclass
 class Grid2D:
-    """Tensor Simpson grid over a box for two 2-D distributions (``scale`` enlarges the box)."""
+    """Tensor grid over a box for two 2-D distributions (``scale`` enlarges the box).
+
+    Simpson weights by default. ``rule="trapezoid"`` gives the trapezoidal rule, which for smooth
+    integrands that decay inside the box is exponentially accurate, error ~ exp(−2π²σ²/h²) for
+    a Gaussian bump of width σ on step h (Trefethen & Weideman 2014, "The exponentially convergent
+    trapezoidal rule", SIAM Review): at σ ≈ h it stays accurate where Simpson's alternating
+    weights alias. ``clip`` bounds the box to p's range widened by that many of its widths on
+    each side, however far q reaches (the fitting grids: a far-out restart must not coarsen
+    everyone's grid).
+    """
 
     p: Any
     q: Any
     scale: float = 1.0
     n_max: int = 321
+    rule: str = "simpson"
+    clip: float | None = None
 
     def __post_init__(self) -> None:
         rp, rq = self.p.plot_range(), self.q.plot_range()
@@ -368,9 +379,19 @@ class Grid2D:
             lo = min(rp[i][0], rq[i][0])
             hi = max(rp[i][1], rq[i][1])
             c, half = 0.5 * (lo + hi), 0.5 * (hi - lo) * 2.0 * self.scale
+            a, b = c - half, c + half
+            if self.clip is not None:
+                width = rp[i][1] - rp[i][0]
+                a, b = max(a, rp[i][0] - self.clip * width), min(b, rp[i][1] + self.clip * width)
+                c, half = 0.5 * (a + b), 0.5 * (b - a)
             n = _even(min(max(2 * half / feature * 8, 100), self.n_max - 1))
             axes.append(np.linspace(c - half, c + half, n + 1))
-            weights.append(simpson_weights(n, 2 * half / n))
+            if self.rule == "trapezoid":
+                w = np.full(n + 1, 2 * half / n)
+                w[[0, -1]] *= 0.5
+                weights.append(w)
+            else:
+                weights.append(simpson_weights(n, 2 * half / n))
         self.axes = axes
         gx, gy = np.meshgrid(axes[0], axes[1], indexing="ij")
         self.points = np.stack([gx.ravel(), gy.ravel()], axis=1)

@@ -227,22 +227,26 @@ def make(name: str, **params: Any) -> Target:
     return spec.build(**values)
 
 
-def mode_handles(target: Target) -> list[tuple[float, float]] | None:
-    """(centre, width) of each mode of a 1-D target whose modes can be edited one by one.
+def mode_handles(target: Target) -> list[tuple[Any, Any]] | None:
+    """(centre, width) of each mode of a target whose modes can be edited one by one.
 
-    Editable: a 1-D :class:`Mixture` whose modes are single Gaussian (width = std) or Student-t
-    (width = scale) components; ``None`` otherwise (2-D targets, data sets). These are the
-    handles the mode-seeking demo lets the user drag on the plot.
+    Editable: a :class:`Mixture` whose modes are single components — in 1-D Gaussians (width =
+    std) or Student t (width = scale), floats; in 2-D Gaussians with a diagonal covariance,
+    pairs (x₁, x₂) for the centre and the two stds. ``None`` otherwise (two moons, data sets).
+    These are the handles the mode-seeking demo lets the user drag on the plot.
     """
     p = target.p
-    if p.dim != 1 or not isinstance(p, Mixture) or sorted(target.modes) != _singletons(len(p.components)):
+    if not isinstance(p, Mixture) or sorted(target.modes) != _singletons(len(p.components)):
         return None
-    handles = []
+    handles: list[tuple[Any, Any]] = []
     for c in p.components:
-        if isinstance(c, Gaussian):
+        if p.dim == 1 and isinstance(c, Gaussian):
             handles.append((float(c.mean), float(c.std)))
-        elif isinstance(c, StudentT):
+        elif p.dim == 1 and isinstance(c, StudentT):
             handles.append((c.loc, c.scale))
+        elif p.dim == 2 and isinstance(c, Gaussian) and c.cov[0, 1] == 0.0:
+            sd = np.sqrt(np.diag(c.cov))
+            handles.append(((float(c.mean[0]), float(c.mean[1])), (float(sd[0]), float(sd[1]))))
         else:
             return None
     return handles
@@ -251,8 +255,10 @@ def mode_handles(target: Target) -> list[tuple[float, float]] | None:
 def edit_modes(target: Target, centres: Any, widths: Any) -> Target:
     """``target`` with mode i moved to ``centres[i]`` and rescaled to ``widths[i]``.
 
-    Weights and the shape of each component (Gaussian, or Student t with its ν) are kept; the
-    result is named ``<name>_edited``. Only for targets with :func:`mode_handles`.
+    In 1-D ``centres`` and ``widths`` hold one number per mode, in 2-D a pair (the stds along
+    x₁ and x₂ of an axis-aligned Gaussian). Weights and the shape of each component (Gaussian, or
+    Student t with its ν) are kept; the result is named ``<name>_edited``. Only for targets with
+    :func:`mode_handles`.
 
     Examples
     --------
@@ -262,16 +268,23 @@ def edit_modes(target: Target, centres: Any, widths: Any) -> Target:
     """
     if mode_handles(target) is None:
         raise ValueError(f"the modes of target {target.name!r} cannot be edited one by one "
-                         "(only 1-D mixtures of Gaussian or Student-t modes)")
-    k = len(target.p.components)
-    mu = np.asarray(centres, dtype=float).ravel()
-    sd = np.asarray(widths, dtype=float).ravel()
-    if mu.size != k or sd.size != k:
-        raise ValueError(f"need {k} centres and {k} widths, got {mu.size} and {sd.size}")
+                         "(only mixtures of single Gaussian / Student-t modes, axis-aligned in 2-D)")
+    k, d = len(target.p.components), target.p.dim
+    shape = (k,) if d == 1 else (k, d)
+    mu = np.asarray(centres, dtype=float)
+    sd = np.asarray(widths, dtype=float)
+    if mu.shape != shape or sd.shape != shape:
+        raise ValueError(f"need centres and widths of shape {shape}, got {mu.shape} and {sd.shape}")
+    if not np.all(np.isfinite(mu)):
+        raise ValueError(f"every centre must be finite, got {mu.tolist()}")
+    if not np.all((sd > 0) & np.isfinite(sd)):
+        raise ValueError(f"every width must be positive and finite, got {sd.tolist()}")
     comps: list[Distribution] = []
     for c, m, w in zip(target.p.components, mu, sd, strict=True):
-        m, w = as_finite_float(m, "centre"), as_positive_float(w, "width")
-        comps.append(Gaussian(m, w) if isinstance(c, Gaussian) else StudentT(c.df, m, w))
+        if d == 2:
+            comps.append(Gaussian(mean=m, cov=np.diag(w**2)))
+        else:
+            comps.append(Gaussian(m, w) if isinstance(c, Gaussian) else StudentT(c.df, m, w))
     base = target.name.removesuffix("_edited")
     title = target.title if target.title.endswith("(edited)") else f"{target.title} (edited)"
     return Target(Mixture(comps, target.p.weights), list(target.modes), name=f"{base}_edited", title=title)

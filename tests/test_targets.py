@@ -16,12 +16,26 @@ def test_every_preset_builds_with_its_defaults_and_dimension(name):
     assert t.name == name and t.title
 
 
-def test_mode_handles_only_for_1d_mixtures_of_single_gaussian_or_t_modes():
+def test_mode_handles_only_for_mixtures_of_single_editable_modes():
     assert targets.mode_handles(targets.make("three_modes", separation=3.0, std=0.4)) == [
         (-3.0, 0.4), (0.0, 0.4), (3.0, 0.4)]
     assert targets.mode_handles(targets.make("heavy_tails", scale=0.9)) == [(-2.5, 0.9), (2.5, 0.9)]
-    for name in ("ring", "two_moons", "old_faithful", "penguins_2d"):
+    ring = targets.mode_handles(targets.make("ring", n_modes=4, radius=2.0, std=0.3))
+    np.testing.assert_allclose([c for c, _ in ring], [[2, 0], [0, 2], [-2, 0], [0, -2]], atol=1e-12)
+    np.testing.assert_allclose([w for _, w in ring], [[0.3, 0.3]] * 4)
+    for name in ("two_moons", "old_faithful", "penguins_2d"):  # moons: a mode is 48 components
         assert targets.mode_handles(targets.make(name)) is None, name
+
+
+def test_edit_modes_in_2d_gives_axis_aligned_gaussians():
+    t = targets.edit_modes(targets.make("ring", n_modes=3), [[0, 0], [1, 2], [3, 4]],
+                           [[0.5, 0.5], [1.0, 0.2], [0.3, 0.3]])
+    assert t.name == "ring_edited"
+    np.testing.assert_allclose(t.p.components[1].cov, [[1.0, 0.0], [0.0, 0.04]])
+    np.testing.assert_allclose(t.p.components[2].mean, [3, 4])
+    assert targets.mode_handles(t)[1] == ((1.0, 2.0), (1.0, 0.2))
+    with pytest.raises(ValueError, match="shape"):
+        targets.edit_modes(t, [0, 1, 2], [1, 1, 1])
 
 
 def test_edit_modes_moves_and_rescales_each_mode_keeping_weights_and_shape():
@@ -45,11 +59,11 @@ def test_edit_modes_moves_and_rescales_each_mode_keeping_weights_and_shape():
 
 def test_edit_modes_validates():
     t = targets.make("two_gaussians")
-    with pytest.raises(ValueError, match="need 2 centres and 2 widths"):
+    with pytest.raises(ValueError, match="shape"):
         targets.edit_modes(t, [0.0], [1.0])
     with pytest.raises(ValueError, match="width"):
         targets.edit_modes(t, [0.0, 1.0], [1.0, 0.0])
     with pytest.raises(ValueError, match="centre"):
         targets.edit_modes(t, [0.0, np.nan], [1.0, 1.0])
     with pytest.raises(ValueError, match="cannot be edited"):
-        targets.edit_modes(targets.make("ring"), [0.0], [1.0])
+        targets.edit_modes(targets.make("two_moons"), [0.0], [1.0])

@@ -68,8 +68,43 @@ def test_a_dragged_out_bar_is_clamped_and_a_slider_resets_the_edit(demo):
 
 
 def test_targets_without_handles_have_no_bars(demo):
-    demo.target_name.value = "old_faithful"
-    assert demo.figure.widget.layout.shapes == ()
-    assert "edit p on the plot" not in demo.target_blurb.value
+    for name in ("old_faithful", "two_moons", "penguins_2d"):
+        demo.target_name.value = name
+        assert demo.figure.widget.layout.shapes == (), name
+        assert "edit p on the plot" not in demo.target_blurb.value
     demo.target_name.value = "three_modes"
     assert len(shapes(demo)) == 3 and "edit p on the plot" in demo.target_blurb.value
+
+
+def test_ring_modes_are_editable_ellipses(demo):
+    demo.target_name.value = "ring"
+    shp = demo.figure.widget.layout.shapes
+    assert len(shp) == 8 and {s.type for s in shp} == {"circle"}
+    assert (shp[0].x0, shp[0].x1, shp[0].y0, shp[0].y1) == pytest.approx((3.6, 4.4, -0.4, 0.4))
+    demo.fit_calls.clear()
+    # mode 1 dragged to (6, 1) and stretched to stds (1.0, 0.5): an axis-aligned Gaussian
+    demo.figure.widget.plotly_relayout({"shapes[0].x0": 5.0, "shapes[0].x1": 7.0,
+                                        "shapes[0].y0": 0.5, "shapes[0].y1": 1.5})
+    c = demo.target.p.components[0]
+    assert c.mean == pytest.approx([6.0, 1.0])
+    assert c.cov.ravel() == pytest.approx([1.0, 0.0, 0.0, 0.25])
+    assert demo.target.p.components[1].mean == pytest.approx([4 * 2**-0.5] * 2)  # the others stay
+    assert demo.fit_calls == ["kl", "reverse_kl", "js"]
+    assert "mode 1 → centre (6.00, 1.00), width (1.00, 0.50)" in demo.status.value
+
+
+def test_an_edit_updates_the_figure_in_place_and_hides_the_stale_fits(demo):
+    """The figure being dragged on is never replaced by the edit itself (plotly.js would hover on
+    a purged plot); with auto-refit off, p is redrawn in it and the old fits are hidden."""
+    demo.auto.value = False
+    widget = demo.figure.widget
+    p_before = widget.data[0].y
+    demo.figure.widget.plotly_relayout({"shapes[0].x0": -6.0, "shapes[0].x1": -4.0})
+    assert demo.figure.widget is widget
+    assert list(widget.data[0].y) != list(p_before)
+    assert all(t.visible is False for t in widget.data[1:])
+    assert "(edited)" in widget.layout.title.text
+    assert "press <b>Fit</b>" in demo.status.value and not demo.results
+    demo.fit_calls.clear()
+    demo.fit()
+    assert demo.fit_calls == ["kl", "reverse_kl", "js"]

@@ -44,6 +44,7 @@ COLOURS = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(dv.names())}
 P_FILL = "rgba(31,95,168,0.20)"
 P_LINE = "#1f5fa8"
 HANDLE_FILL = "#9cc2ea"
+HANDLE_LINE_2D = "rgba(255,191,0,0.75)"  # the editable 1σ ring of each 2-D mode (amber on the blues)
 DEFAULT_DIVERGENCES = ("kl", "reverse_kl", "js")
 SIGMA_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
 FIT_DASHES = ("solid", "dash", "longdash", "dashdot", "longdashdot")
@@ -138,7 +139,7 @@ class ModeSeeking:
             layout=W.Layout(width="320px"),
         )
         self.target_name.add_class("dx-target")
-        self.target_blurb = W.HTML("")
+        self.target_blurb = W.HTML("", layout=W.Layout(width="330px"))
         self.target_box = W.VBox([])
         self.target_sliders: dict[str, W.FloatSlider] = {}
         self.divs = W.SelectMultiple(
@@ -209,9 +210,10 @@ class ModeSeeking:
         spec = targets.TARGETS[self.target_name.value]
         blurb = f"<i>{html.escape(spec.description)}</i>"
         if targets.mode_handles(targets.make(spec.name)) is not None:
-            blurb += ("<br><span class='dx-drag-hint'>✥ Or edit p on the plot: click a blue bar under "
-                      "a mode, then drag it (moves the mode) or pull a corner (changes its width). "
-                      "A slider resets the edits.</span>")
+            what = "a blue bar under a mode" if spec.dim == 1 else "the amber outline of a mode"
+            blurb += (f"<br><span class='dx-drag-hint'>✥ Or edit p on the plot: click {what}, then "
+                      "drag it (moves the mode) or pull a corner (changes its width). A slider resets "
+                      "the edits.</span>")
         self.target_blurb.value = blurb
         sliders = {}
         for prm in spec.params:
@@ -243,29 +245,41 @@ class ModeSeeking:
         friendly(self.errors, "editing the target")(self._edit_target)(shapes)
 
     def _edit_target(self, shapes: Any) -> None:
-        """The user dragged or resized a mode's bar (an editable shape): move/rescale that mode."""
+        """The user dragged or resized a mode's shape (bar in 1-D, ellipse in 2-D): move/rescale it."""
         handles = targets.mode_handles(self.target) if self.target is not None else None
         if handles is None or len(shapes) != len(handles):
             return
+        two_d = self.target.p.dim == 2
         centres, widths = [], []
         for shape in shapes:
-            x0, x1 = float(shape.x0), float(shape.x1)
-            centres.append(min(max(0.5 * (x0 + x1), -HANDLE_LIMIT), HANDLE_LIMIT))
-            widths.append(min(max(0.5 * abs(x1 - x0), HANDLE_MIN_WIDTH), HANDLE_LIMIT))
-        if np.allclose(centres, [c for c, _ in handles], atol=1e-9) and np.allclose(
-                widths, [w for _, w in handles], atol=1e-9):
-            return  # our own redraw, not an edit
-        self._set_target(targets.edit_modes(self.target, centres, widths))
-        self.status.value = (self.status.value + " · p edited on the plot: mode centres "
-                             + ", ".join(f"{c:.2f}" for c in centres) + "; widths "
-                             + ", ".join(f"{w:.2f}" for w in widths) + ".")
+            spans = [(shape.x0, shape.x1), (shape.y0, shape.y1)] if two_d else [(shape.x0, shape.x1)]
+            centres.append([np.clip(0.5 * (lo + hi), -HANDLE_LIMIT, HANDLE_LIMIT) for lo, hi in spans])
+            widths.append([np.clip(0.5 * abs(hi - lo), HANDLE_MIN_WIDTH, HANDLE_LIMIT) for lo, hi in spans])
+        old_c = np.array([c for c, _ in handles], dtype=float).reshape(len(handles), -1)
+        old_w = np.array([w for _, w in handles], dtype=float).reshape(len(handles), -1)
+        new_c, new_w = np.array(centres, dtype=float), np.array(widths, dtype=float)
+        changed = np.flatnonzero(np.any(np.abs(new_c - old_c) > 1e-9, axis=1)
+                                 | np.any(np.abs(new_w - old_w) > 1e-9, axis=1))
+        if not changed.size:
+            return  # our own redraw, or a bar moved only vertically: not an edit of p
+        shape = (len(handles), 2) if two_d else (len(handles),)
+        self._set_target(targets.edit_modes(self.target, new_c.reshape(shape), new_w.reshape(shape)),
+                         from_plot=True)
 
-    def _set_target(self, target: targets.Target) -> None:
+        def fmt(v: np.ndarray) -> str:
+            return f"{v[0]:.2f}" if v.size == 1 else "(" + ", ".join(f"{u:.2f}" for u in v) + ")"
+
+        edits = "; ".join(f"mode {i + 1} → centre {fmt(new_c[i])}, width {fmt(new_w[i])}" for i in changed)
+        self.status.value += f" · p edited on the plot: {edits}."
+
+    def _set_target(self, target: targets.Target, from_plot: bool = False) -> None:
         self.target = target
         self.results = {}
         self.landscape_out.clear_output()
         self.alpha_results = None
-        if self._live:  # p at once; the fits follow with a progress bar
+        if from_plot:  # the figure the user is dragging on: update it in place (see _show_new_p)
+            self._show_new_p()
+        elif self._live:  # p at once; the fits follow with a progress bar
             self._draw()  # (not while building: the first figure then already carries the fits, so no
             # FigureWidget is created and replaced before the page sees it; with a preheated kernel
             # that replaced widget made anywidget report "Failed to initialize model")
@@ -273,8 +287,21 @@ class ModeSeeking:
         if self.auto.value:
             self._fit()
         else:
-            self._draw()
+            if not from_plot:
+                self._draw()
             self.status.value = "Target changed: press <b>Fit</b>."
+
+    def _show_new_p(self) -> None:
+        """After a drag on the plot: redraw p and hide the old fits *in place*. Replacing the
+        FigureWidget while plotly.js is still handling the mouse makes it hover on a purged plot
+        ("Cannot read properties of undefined (reading '_hoverlayer')" in the page)."""
+        widget = self.figure.widget
+        new = go.Figure(self._traces_1d() if self.target.p.dim == 1 else self._traces_2d(), self._layout())
+        with widget.batch_update():
+            widget.data[0].update(new.data[0].to_plotly_json(), overwrite=True)
+            for trace in widget.data[1:]:
+                trace.visible = False
+            widget.layout.title = new.layout.title
 
     def _family_changed(self, refit: bool = True) -> None:
         self.components.layout.display = None if self.family.value == "mixture" else "none"
@@ -364,18 +391,36 @@ class ModeSeeking:
             if not two_d
             else {"title": "x₂", "scaleanchor": "x", "scaleratio": 1},
         )
+        if two_d:  # p's range, widened to the best fits' 2σ ellipses by at most half its width
+            (x0, x1), (y0, y1) = self.target.p.plot_range()
+            lo, hi = np.array([x0, y0]), np.array([x1, y1])
+            for _, r, _, _ in self._fits():
+                for c in _components(r.q):
+                    half = 2.0 * np.sqrt(np.diag(c.cov))
+                    lo, hi = np.minimum(lo, c.mean - half), np.maximum(hi, c.mean + half)
+            pad = 0.5 * np.array([x1 - x0, y1 - y0])
+            lo, hi = np.maximum(lo, np.array([x0, y0]) - pad), np.minimum(hi, np.array([x1, y1]) + pad)
+            lay.xaxis.range, lay.yaxis.range = [lo[0], hi[0]], [lo[1], hi[1]]
         handles = targets.mode_handles(self.target)
-        if handles is not None:  # one bar per mode, ±width around its centre: drag to edit p
-            lay.activeshape = {"fillcolor": P_LINE, "opacity": 0.6}  # the bar clicked for editing
-            lay.shapes = [
-                {"type": "rect", "xref": "x", "yref": "paper", "x0": c - w, "x1": c + w,
-                 "y0": 0.0, "y1": HANDLE_HEIGHT, "editable": True, "layer": "above",
-                 # fill opacity × opacity > ½, or plotly.js lets clicks on the bar's inside through
-                 "fillcolor": HANDLE_FILL, "opacity": 0.8, "line": {"color": P_LINE, "width": 1},
-                 "name": f"mode {i + 1}"}
-                for i, (c, w) in enumerate(handles)
-            ]
+        if handles is not None:  # one shape per mode, spanning centre ± width: drag it to edit p
+            lay.activeshape = {"fillcolor": P_LINE, "opacity": 0.6}  # the shape clicked for editing
+            lay.shapes = [self._handle_shape(i, c, w) for i, (c, w) in enumerate(handles)]
         return lay
+
+    def _handle_shape(self, i: int, centre: Any, width: Any) -> dict:
+        """The editable plotly shape of mode i: a bar under it in 1-D, its 1σ ellipse in 2-D."""
+        if self.target.p.dim == 1:
+            return {"type": "rect", "xref": "x", "yref": "paper", "x0": centre - width, "x1": centre + width,
+                    "y0": 0.0, "y1": HANDLE_HEIGHT, "editable": True, "layer": "above",
+                    # fill opacity × opacity > ½, or plotly.js lets clicks on the bar's inside through
+                    "fillcolor": HANDLE_FILL, "opacity": 0.8, "line": {"color": P_LINE, "width": 1},
+                    "name": f"mode {i + 1}"}
+        (cx, cy), (sx, sy) = centre, width
+        # an outline only (a fill would hide the mode): plotly.js then takes clicks on the line,
+        # so it is a wide, soft ring
+        return {"type": "circle", "xref": "x", "yref": "y", "x0": cx - sx, "x1": cx + sx, "y0": cy - sy,
+                "y1": cy + sy, "editable": True, "layer": "above", "fillcolor": "rgba(0,0,0,0)",
+                "line": {"color": HANDLE_LINE_2D, "width": 6}, "name": f"mode {i + 1}"}
 
     def _fits(self) -> list[tuple[str, fitting.FitResult, str, str]]:
         """(name, result, colour, line dash) of each chosen divergence that has a fit."""

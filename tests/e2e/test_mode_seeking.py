@@ -125,3 +125,37 @@ def test_playback_tab_and_landscape(demo, e2e):
     demo.locator(".dx-tabs .js-plotly-plot .heatmaplayer, .dx-tabs .js-plotly-plot .hm").first.wait_for(
         state="attached", timeout=e2e.update_timeout * 6)
     assert_clean(demo, e2e)
+
+
+JS_SHAPE_RECT = """(i) => {
+  const el = document.querySelector(`.dx-figure .shapelayer path[data-index='${i}']`);
+  if (!el) return null;
+  const r = el.getBoundingClientRect();  // the geometry, without the wide stroke
+  return {x: r.x, y: r.y, width: r.width, height: r.height};
+}"""
+
+
+def test_dragging_a_ring_mode_by_its_outline(demo, e2e):
+    """2-D: each ring mode has an editable 1σ circle that takes clicks on its (wide) outline; once
+    clicked it can be dragged anywhere, and the kernel moves that mode and refits."""
+    before = fits(demo)
+    demo.locator(".dx-target select").select_option(label="Ring of Gaussians (2-D)")
+    wait_fits_changed(demo, before, e2e.update_timeout * 6)
+    demo.locator(".dx-figure .shapelayer path[data-index='7']").wait_for(state="attached",
+                                                                         timeout=e2e.update_timeout)
+    before = fits(demo)
+    box = demo.evaluate(JS_SHAPE_RECT, 0)
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    demo.mouse.click(x, box["y"] + 1)  # on the outline: activates the shape
+    demo.mouse.move(x, y)
+    demo.mouse.down()
+    demo.mouse.move(x + 40, y + 30, steps=5)
+    demo.mouse.move(x + 80, y + 60, steps=5)
+    demo.mouse.up()
+    edited = "() => document.querySelector('.dx-status').innerText.includes('edited on the plot')"
+    demo.wait_for_function(edited, timeout=e2e.update_timeout * 6)
+    wait_fits_changed(demo, before, e2e.update_timeout)
+    status = demo.inner_text(".dx-status")
+    assert "p edited on the plot: mode 1 → centre (" in status, status
+    assert status.count("edited on the plot") == 1, status  # one drag, one edit
+    assert_clean(demo, e2e)
