@@ -77,6 +77,12 @@ JS_TARGET = """() => {
 }""".replace("__PLOT__", PLOT.split(", ")[0])
 
 
+def wait_edited(page, e2e) -> None:
+    """Until the status reports the edit (written after the refit, so the new fits are drawn)."""
+    edited = "() => document.querySelector('.dx-status').innerText.includes('edited on the plot')"
+    page.wait_for_function(edited, timeout=e2e.update_timeout * 6)
+
+
 def test_dragging_a_mode_bar_edits_the_target_and_refits(demo, e2e):
     """Plotly editable shapes: click the right mode's bar to activate it, drag it 120 px right;
     the relayout event reaches the kernel, which moves that mode of p and refits."""
@@ -90,7 +96,8 @@ def test_dragging_a_mode_bar_edits_the_target_and_refits(demo, e2e):
     demo.mouse.move(x + 60, y, steps=5)
     demo.mouse.move(x + 120, y, steps=5)
     demo.mouse.up()
-    wait_fits_changed(demo, before_fits, e2e.update_timeout * 4)
+    wait_edited(demo, e2e)
+    wait_fits_changed(demo, before_fits, e2e.update_timeout)
     assert demo.evaluate(JS_TARGET) != before_p  # p itself moved, not only the fits
     status = demo.inner_text(".dx-status")
     assert "edited on the plot" in status, status
@@ -152,8 +159,7 @@ def test_dragging_a_ring_mode_by_its_outline(demo, e2e):
     demo.mouse.move(x + 40, y + 30, steps=5)
     demo.mouse.move(x + 80, y + 60, steps=5)
     demo.mouse.up()
-    edited = "() => document.querySelector('.dx-status').innerText.includes('edited on the plot')"
-    demo.wait_for_function(edited, timeout=e2e.update_timeout * 6)
+    wait_edited(demo, e2e)
     wait_fits_changed(demo, before, e2e.update_timeout)
     status = demo.inner_text(".dx-status")
     assert "p edited on the plot: mode 1 → centre (" in status, status
