@@ -116,7 +116,6 @@ def _common_transform(p: Any, q: Any) -> Any:
     return tp if same else None
 
 
-
 def _log_total(w: np.ndarray, lg: np.ndarray) -> tuple[np.ndarray, float]:
     """(log w, log Σ w·exp(lg)) of a log-space quadrature: ``inf`` if ``lg`` holds ``+inf``; a NaN
     in the integrand is a bug upstream, raised rather than returned."""
@@ -126,6 +125,7 @@ def _log_total(w: np.ndarray, lg: np.ndarray) -> tuple[np.ndarray, float]:
     if np.any(np.isposinf(lg)):
         return lw, math.inf
     return lw, float(logsumexp(lw + lg))
+
 
 class NonConvergence(Exception):
     """Raised by a 2-D grid when its outer ring is not negligible (box too small)."""

@@ -1049,6 +1049,7 @@ class _OTFit:
                 cn = np.sqrt(cn)
             solved = [ot.emd(a[i], b, cn[i], log=True) for i in range(r)]
             self.plan = np.stack([s[0] for s in solved])
+            self.plan_t = ops.asarray(self.plan)  # for W₁, whose cost has no such split
             # dual potential of q's side: the derivative of the cost in q's weights (mixtures)
             self.u = ops.asarray(np.stack([s[1]["u"] for s in solved]))
             # for W₂, Σ π|x − y|² = Σ_i r_i|x_i|² − 2Σ_i x_i·(πy)_i + Σ_j s_j|y_j|²: with π fixed,
@@ -1062,7 +1063,7 @@ class _OTFit:
             cost = ops.sum(self.rows * xx - 2.0 * xy, -1) + self.yy
         else:
             c = ops.sqrt(ops.maximum(ops.sqdist(xq, xp[None]), 1e-30))
-            cost = ops.sum(ops.sum(ops.asarray(self.plan) * c, -1), -1)
+            cost = ops.sum(ops.sum(self.plan_t * c, -1), -1)
         cost = cost + ops.sum((wq - ops.detach(wq)) * self.u, -1)
         return ops.maximum(cost, 0.0) ** (1.0 / self.power)
 
@@ -1098,6 +1099,7 @@ def _marginal_error(log_w, pot, pot_t, e, dims: Any = -1):
 
 NEWTON_MAX_SIZE = 600  # Sinkhorn–Newton polish only where an m×m solve is cheap
 NEWTON_AFTER = 50  # sweeps before a small problem that has not converged switches to Newton
+SINKHORN_OMEGA = 1.8  # over-relaxation of the final (target-ε) phase, see _sinkhorn_potentials
 
 
 def _sinkhorn_newton(c, la, lb, eps, g, tol, steps=60):
@@ -1217,12 +1219,13 @@ def _sinkhorn_potentials(c, la, lb, eps, f=None, g=None, iters=20000, tol=None, 
             f, g, _ = sweep(f, g, e, 2, 1e-4)
             e = max(0.5 * e, eps)
     newton = tol > 0 and c.shape[-1] <= NEWTON_MAX_SIZE
-    f, g, converged = sweep(f, g, eps, min(iters, NEWTON_AFTER if newton else 2000), tol, omega=1.8)
+    first = min(iters, NEWTON_AFTER if newton else 2000)
+    f, g, converged = sweep(f, g, eps, first, tol, omega=SINKHORN_OMEGA)
     if not converged and newton:
         # nearly disconnected blocks (cost ≫ ε) make Sinkhorn's contraction factor ≈ 1 − e^{−C/ε}
         f, g, converged = _sinkhorn_newton(c, la, lb, eps, g, tol)
         if not converged:
-            f, g, converged = sweep(f, g, eps, min(iters, 2000) - NEWTON_AFTER, tol, omega=1.8)
+            f, g, converged = sweep(f, g, eps, min(iters, 2000) - NEWTON_AFTER, tol, omega=SINKHORN_OMEGA)
     if not converged and iters > 2000:  # over-relaxation can stall on degenerate problems
         f, g, converged = sweep(f, g, eps, iters - 2000, tol, omega=1.0)
     if not converged and warn:
@@ -1256,8 +1259,6 @@ def sinkhorn_ot(x, a, y, b, eps: float, warm=None, symmetric: bool = False, iter
     value = ops.sum(a * f, -1) + ops.sum(b * g, -1)
     return value, (ops.detach(f), ops.detach(g))
 
-
-SINKHORN_OMEGA = 1.8  # over-relaxation of the final (target-ε) phase, see _sinkhorn_potentials
 
 
 def _sinkhorn_warm_ot(x, a, y, b, eps: float, warm, symmetric: bool, sweeps: int):

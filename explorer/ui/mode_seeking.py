@@ -208,13 +208,6 @@ class ModeSeeking:
     # -- target ----------------------------------------------------------------------------------
     def _target_chosen(self) -> None:
         spec = targets.TARGETS[self.target_name.value]
-        blurb = f"<i>{html.escape(spec.description)}</i>"
-        if targets.mode_handles(targets.make(spec.name)) is not None:
-            what = "a blue bar under a mode" if spec.dim == 1 else "the amber outline of a mode"
-            blurb += (f"<br><span class='dx-drag-hint'>✥ Or edit p on the plot: click {what}, then "
-                      "drag it (moves the mode) or pull a corner (changes its width). A slider resets "
-                      "the edits.</span>")
-        self.target_blurb.value = blurb
         sliders = {}
         for prm in spec.params:
             s = W.FloatSlider(
@@ -239,7 +232,16 @@ class ModeSeeking:
 
     def _rebuild_target(self) -> None:
         params = {k: s.value for k, s in self.target_sliders.items()}
-        self._set_target(targets.make(self.target_name.value, **params))
+        target = targets.make(self.target_name.value, **params)
+        spec = targets.TARGETS[self.target_name.value]
+        blurb = f"<i>{html.escape(spec.description)}</i>"
+        if targets.mode_handles(target) is not None:
+            what = "a blue bar under a mode" if spec.dim == 1 else "the amber outline of a mode"
+            blurb += (f"<br><span class='dx-drag-hint'>✥ Or edit p on the plot: click {what}, then "
+                      "drag it (moves the mode) or pull a corner (changes its width). A slider resets "
+                      "the edits.</span>")
+        self.target_blurb.value = blurb
+        self._set_target(target)
 
     def _handles_moved(self, shapes: Any) -> None:
         friendly(self.errors, "editing the target")(self._edit_target)(shapes)
