@@ -1,4 +1,4 @@
-"""Small numerical helpers (fast log-sum-exp for real arrays)."""
+"""Small numerical helpers: a fast log-sum-exp for real arrays, points as an (n, d) array."""
 
 from __future__ import annotations
 
@@ -32,3 +32,8 @@ def logsumexp(a: np.ndarray, axis: int | None = None) -> np.ndarray | float:
     if not finite.all():
         out = np.where(finite, out, m)
     return np.squeeze(out, axis=axis)
+
+
+def as_2d(x: np.ndarray) -> np.ndarray:
+    """Points as an ``(n, d)`` array: a 1-D array of n numbers becomes ``(n, 1)``."""
+    return x.reshape(-1, 1) if x.ndim == 1 else x

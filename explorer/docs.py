@@ -12,6 +12,7 @@ from pathlib import Path
 
 from explorer import divergences as dv
 from explorer.glossary import GLOSSARY
+from explorer.params import Param
 
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "divergences.md"
 
@@ -20,18 +21,18 @@ def _methods(div: dv.Divergence) -> str:
     out = []
     if div.closed_form is not None:
         out.append("closed form")
-    if div.grid is not None or div.measure is not None:
+    if div.has_quadrature:
         out.append("quadrature")
     if div.categorical is not None or div.measure is not None:
         out.append("categorical")
-    if div.samples is not None:
+    if div.has_sample_estimator:
         out.append(f"samples: {div.sample_estimator}")
     else:
         out.append("samples: KDE plug-in")
     return "; ".join(out)
 
 
-def _param_text(p: dv.Param) -> str:
+def _param_text(p: Param) -> str:
     lo = "−∞" if p.low == -math.inf else f"{p.low:g}"
     hi = "∞" if p.high == math.inf else f"{p.high:g}"
     return f"`{p.name}` = {p.default:g} ∈ [{lo}, {hi}]: {p.doc}"
@@ -59,7 +60,7 @@ def render() -> str:
         beh = d.behaviour if isinstance(d.behaviour, str) else "depends on the parameter (¼/¾ thresholds)"
         lines.append(
             f"| `{name}` | {d.label} | {'yes' if d.symmetric else 'no'} | {metric} | "
-            f"{'yes' if d.f_divergence else 'no'} | {beh} | {d.units or '—'} | {d.bounded or '—'} |"
+            f"{'yes' if d.f_divergence else 'no'} | {beh} | {d.units or '—'} | {d.upper_bound_text or '—'} |"
         )
     lines += ["", "## Entries", ""]
     for name in dv.names():
@@ -69,7 +70,7 @@ def render() -> str:
             lines.append(f"- generator: {d.generator_text}")
         for p in d.params:
             lines.append(f"- parameter {_param_text(p)}")
-        for p in d.sample_estimator_params:
+        for p in d.estimator_params:
             lines.append(f"- estimator parameter {_param_text(p)}")
         lines += [f"- computed by: {_methods(d)}", f"- reference: {d.reference}", ""]
     lines += ["## Glossary", ""]

@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from explorer import _quadrature as quad
 from explorer._numerics import logsumexp
 from explorer.distributions import Distribution, Gaussian, Mixture
+from explorer.divergences import quadrature as quad
 from explorer.targets import Target
 
 __all__ = ["ModeCoverage", "coverage", "entropy", "mode_labels"]

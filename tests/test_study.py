@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 
 from explorer import divergences as dv
-from explorer import estimators as es
 from explorer._backend import torch_single_thread
 from explorer.distributions import Gaussian, Uniform
+from explorer.estimators import studies as es
 
 P1, Q1 = Gaussian(0, 1), Gaussian(1, 1.5)
 Q0 = Gaussian(1, 1)
@@ -163,7 +163,7 @@ def test_same_samples_whatever_the_divergence():
         ({"progress": 3}, "progress must be callable"),
         ({"p": np.zeros(10)}, "must be a Distribution"),
         ({"bandwidth": 1.0}, "unknown parameter"),
-        ({"k": 0}, "must lie in"),
+        ({"k": 0}, "parameter 'k' must be >= 1"),
     ],
 )
 def test_validation_errors(kwargs, match):

@@ -21,6 +21,7 @@ from plotly.subplots import make_subplots
 
 from explorer import divergences as dv
 from explorer.glossary import GLOSSARY
+from explorer.params import Param
 from explorer.ui._common import (
     BEHAVIOUR_COLOURS,
     P_COLOUR,
@@ -44,7 +45,7 @@ LEGACY_PARAM_CSS = {("alpha", "alpha"): "dx-alpha", ("renyi", "order"): "dx-orde
                     ("mmd", "bandwidth"): "dx-mmd-bandwidth"}
 
 
-def param_symbol(param: dv.Param) -> str:
+def param_symbol(param: Param) -> str:
     """'α' for a parameter named 'alpha', 'ℓ' for 'bandwidth', else the name itself."""
     if param.name in PARAM_SYMBOLS:
         return PARAM_SYMBOLS[param.name]
@@ -54,7 +55,7 @@ def param_symbol(param: dv.Param) -> str:
         return param.name
 
 
-def param_label(div: dv.Divergence, param: dv.Param) -> str:
+def param_label(div: dv.Divergence, param: Param) -> str:
     """Slider description from the registry: 'α (α-div.)', 'order (Rényi)', 'ℓ (MMD)', 'ε (Sinkhorn)'.
 
     The divergence is named by its label (without a trailing ², 'MMD²' → 'MMD'); a label written
@@ -205,16 +206,16 @@ class Calculator:
         self.widget.add_class("dx-calculator")
 
     # -- building ------------------------------------------------------------------------------
-    def _param_range(self, param: dv.Param) -> tuple[float, float, float]:
+    def _param_range(self, param: Param) -> tuple[float, float, float]:
         """(slider min, slider max, default) of ``param`` in the current scene's units."""
-        factor = self._scene.unit ** param.scale
+        factor = self._scene.unit ** param.unit
         lo, hi = param.slider
         return lo * factor, hi * factor, param.default * factor
 
-    def _param_slider(self, div: dv.Divergence, param: dv.Param) -> W.Widget:
+    def _param_slider(self, div: dv.Divergence, param: Param) -> W.Widget:
         lo, hi, value = self._param_range(param)
         common = {"description": param_label(div, param), "tooltip": param.doc, "readout_format": ".3g"}
-        if param.log_slider or param.scale > 0:
+        if param.log or param.unit > 0:
             e_lo, e_hi = _log_limits(lo, hi, value)
             s = W.FloatLogSlider(value=value, base=10, min=e_lo, max=e_hi, step=LOG_STEP, **common)
         else:
@@ -231,7 +232,7 @@ class Calculator:
         """Put the length-valued parameters back to their defaults in the current scene's units."""
         for (name, pname), s in self.param_sliders.items():
             param = next(p for p in dv.get(name).params if p.name == pname)
-            if param.scale == 0:
+            if param.unit == 0:
                 continue
             lo, hi, value = self._param_range(param)
             # validate min/max/value together, and send them to the page in one message

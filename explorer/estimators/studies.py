@@ -77,6 +77,7 @@ import numpy as np
 
 from explorer import divergences as dv
 from explorer.distributions import Categorical, Distribution, Gaussian, Mixture
+from explorer.estimators import samples as sampling
 
 __all__ = ["DEFAULT_NS", "STUDY_PAIRS", "StudyResult", "min_sample_size", "study"]
 
@@ -107,9 +108,6 @@ STUDY_PAIRS: dict[str, tuple[Any, Any, dict[str, dict[str, float]]]] = {
 }
 
 
-# =============================================================================================
-# Result
-# =============================================================================================
 def _readonly(a: np.ndarray) -> np.ndarray:
     a = np.array(a, copy=True)
     a.setflags(write=False)
@@ -368,9 +366,6 @@ class StudyResult:
         return self.summary()
 
 
-# =============================================================================================
-# The study
-# =============================================================================================
 def min_sample_size(name: str, **params: Any) -> int:
     """Smallest ``n`` (per side) that the registered sample estimator of ``name`` accepts.
 
@@ -378,9 +373,9 @@ def min_sample_size(name: str, **params: Any) -> int:
     ``n > k`` (``k`` from ``params`` or the estimator's default).
     """
     div = dv.get(name)
-    div.resolve_params(params)  # unknown names / out-of-range values raise
+    div.split_params(params)  # unknown names / out-of-range values raise
     lowest = 2
-    for p in div.sample_estimator_params:
+    for p in div.estimator_params:
         if p.name == "k":
             lowest = max(lowest, int(params.get("k", p.default)) + 1)
     return lowest
@@ -478,7 +473,7 @@ def study(
     if div.samples is None:
         with_est = ", ".join(n for n in dv.names() if dv.get(n).samples is not None)
         raise ValueError(f"{name!r} has no sample estimator; divergences with one: {with_est}")
-    resolved = div.resolve_params(params)
+    div.split_params(params)  # unknown names / out-of-range values raise before any sampling
     ns_arr = _check_ns(ns, min_sample_size(name, **params), name)
     if isinstance(reps, bool) or not isinstance(reps, int | np.integer) or reps < 2:
         raise ValueError(f"reps must be an integer >= 2, got {reps!r}")
@@ -501,8 +496,7 @@ def study(
             f"sample estimate ({exact.note})", RuntimeWarning, stacklevel=2,
         )
 
-    dparams = {k: v for k, v in resolved.items() if k in {p_.name for p_ in div.params}}
-    eparams = {k: v for k, v in resolved.items() if k not in dparams}
+    dparams, eparams = div.split_params(params)
     root = np.random.SeedSequence(int(seed))
     est = np.empty((reps, ns_arr.size))
     sec = np.empty((reps, ns_arr.size))
@@ -510,10 +504,10 @@ def study(
     for j, n in enumerate(ns_arr):
         for r, ss in enumerate(_child_seeds(root, int(n), reps)):
             g = np.random.default_rng(ss)
-            x = p.sample(int(n), g)
-            y = q.sample(int(n), g)
+            x = sampling.draw(p, int(n), g, use_data=False)
+            y = sampling.draw(q, int(n), g, use_data=False)
             t0 = time.perf_counter()
-            value = div.samples(x, y, g, **dparams, **eparams)
+            value = sampling.run_estimator(div, x, y, g, params)
             sec[r, j] = time.perf_counter() - t0
             est[r, j] = float(value)
             done += 1
