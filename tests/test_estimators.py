@@ -312,3 +312,31 @@ def test_log_space_parzen_potentials_do_not_underflow():
     v = dv.parzen_cs(x, y, 0.2)
     assert math.isfinite(v) and v > 1000
     np.testing.assert_allclose(v, -log_v(x, y) + 0.5 * (log_v(x, x) + log_v(y, y)), rtol=1e-10)
+
+
+def _mixture_3d():
+    p = Mixture([Gaussian(mean=[-1.5, 0, 0], cov=0.5 * np.eye(3)), Gaussian(mean=[1.5, 0.5, 0], cov=0.7 * np.eye(3))])
+    return p, Gaussian(mean=[0, 0, 0.2], cov=1.5 * np.eye(3))
+
+
+def test_3d_sample_fallback_honours_estimator_params_rng_and_size():
+    """Regression (issue 8): beyond 2-D, ``method="auto"`` falls back to the sample estimator; it
+    used to drop ``k``, ``rng`` and the sample size (every call gave the same number)."""
+    p, q = _mixture_3d()
+    by_k = {k: dv.evaluate("kl", p, q, k=k) for k in (1, 5, 50)}
+    assert all(ev.method == "samples (fallback)" for ev in by_k.values())
+    assert len({ev.value for ev in by_k.values()}) == 3
+    assert dv.compute("kl", p, q, rng=3) == dv.compute("kl", p, q, rng=3)
+    assert dv.compute("kl", p, q, rng=0) != dv.compute("kl", p, q, rng=1)
+    assert dv.compute("kl", p, q) == dv.compute("kl", p, q, rng=0)  # the default seed is 0
+    small = dv.evaluate("kl", p, q, n_samples=300)
+    assert small.value != by_k[5].value and "n=300 and 300" in small.note
+    # the fallback is exactly the sample path of method="samples" (one helper for both)
+    for kw in ({"k": 2, "rng": 7}, {"n_samples": 400, "rng": 1}):
+        assert dv.compute("kl", p, q, **kw) == dv.compute("kl", p, q, method="samples", **kw)
+    # and close to the truth: KL to a Gaussian by Monte Carlo with the exact log densities
+    x = p.sample(200_000, np.random.default_rng(11))
+    truth = float(np.mean(p.logpdf(x) - q.logpdf(x)))
+    np.testing.assert_allclose(by_k[5].value, truth, rtol=0.1)
+    with pytest.raises(ValueError, match="parameter 'k'"):
+        dv.compute("kl", p, q, k=0)
