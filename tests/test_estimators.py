@@ -315,7 +315,8 @@ def test_log_space_parzen_potentials_do_not_underflow():
 
 
 def _mixture_3d():
-    p = Mixture([Gaussian(mean=[-1.5, 0, 0], cov=0.5 * np.eye(3)), Gaussian(mean=[1.5, 0.5, 0], cov=0.7 * np.eye(3))])
+    p = Mixture([Gaussian(mean=[-1.5, 0, 0], cov=0.5 * np.eye(3)),
+                 Gaussian(mean=[1.5, 0.5, 0], cov=0.7 * np.eye(3))])
     return p, Gaussian(mean=[0, 0, 0.2], cov=1.5 * np.eye(3))
 
 
