@@ -1290,6 +1290,8 @@ def test_sinkhorn_warm_step_recovers_from_a_stale_start(monkeypatch):
     def no_log_domain(*args, **kwargs):
         raise AssertionError("the log-domain solver was called for a fresh warm start")
 
-    monkeypatch.setattr(dv, "_sinkhorn_potentials", no_log_domain)  # from there: scaling sweeps only
+    from explorer.ot import entropic
+
+    monkeypatch.setattr(entropic, "sinkhorn_potentials", no_log_domain)  # from there: scaling sweeps only
     again, _ = dv.sinkhorn_ot(x.detach(), a, y.detach(), b, 0.05, warm=warm, iters=3)
     np.testing.assert_allclose(again, target, rtol=1e-9)
