@@ -162,11 +162,11 @@ class Categorical(Distribution):
         self.labels = list(labels) if labels is not None else [str(i) for i in range(k)]
 
     @classmethod
-    def _from_log(cls, logp: np.ndarray, like: Categorical) -> Categorical:
-        """A categorical with normalised log-probabilities ``logp`` and ``like``'s support."""
+    def _from_log(cls, logp: np.ndarray, like: Categorical, probs: np.ndarray | None = None) -> Categorical:
+        """A categorical with normalised log-probabilities ``logp`` (and ``probs``) and ``like``'s support."""
         out = cls.__new__(cls)
         with np.errstate(under="ignore"):
-            out._probs = _freeze(np.exp(logp))
+            out._probs = _freeze(np.exp(logp) if probs is None else probs)
         out._logp = _freeze(logp)
         out.values, out.labels = like.values, like.labels
         return out
@@ -201,17 +201,18 @@ class Categorical(Distribution):
         if not self.batch_shape:
             raise IndexError("an unbatched Categorical cannot be indexed")
         key = index if isinstance(index, tuple) else (index,)
-        return Categorical._from_log(self._logp[(*key, slice(None))], self)
+        key = (*key, slice(None))
+        return Categorical._from_log(self._logp[key], self, self._probs[key])
 
     def expand(self, batch_shape: Sequence[int]) -> Categorical:
         """The same rows broadcast to ``batch_shape`` (numpy broadcasting rules)."""
         shape = (*tuple(int(s) for s in batch_shape), self.k)
         try:
-            logp = np.broadcast_to(self._logp, shape)
+            logp, probs = np.broadcast_to(self._logp, shape), np.broadcast_to(self._probs, shape)
         except ValueError:
             raise ValueError(f"cannot broadcast batch shape {self.batch_shape} to "
                              f"{tuple(batch_shape)}") from None
-        return Categorical._from_log(logp, self)
+        return Categorical._from_log(logp, self, probs)
 
     # -- probabilities ---------------------------------------------------------------------------
     def logpmf(self, x: Any) -> np.ndarray:
