@@ -20,7 +20,7 @@ import numpy as np
 from scipy import optimize
 
 from explorer import divergences as dv
-from explorer import targets
+from explorer import presets as targets
 from explorer.distributions import Gaussian
 from explorer.fitting import fit
 

@@ -69,3 +69,57 @@ def as_sample_count(n: Any, name: str = "n") -> int:
     if n < 1:
         raise ValueError(f"{name} must be >= 1, got {n}")
     return int(n)
+
+
+def to_numpy(value: Any) -> Any:
+    """A torch tensor (anything with ``detach``) as a NumPy array; anything else unchanged.
+
+    Lets the numpy API accept tensors without importing torch.
+    """
+    if hasattr(value, "detach") and hasattr(value, "cpu"):
+        return value.detach().cpu().numpy()
+    return value
+
+
+def _sum_tolerance(arr: np.ndarray, atol: float, n_terms: int) -> float:
+    """``atol``, widened for inputs that came in a lower precision than float64 (float32 softmax)."""
+    if np.issubdtype(arr.dtype, np.floating) and np.finfo(arr.dtype).eps > np.finfo(float).eps:
+        return max(atol, 4.0 * n_terms * float(np.finfo(arr.dtype).eps))
+    return atol
+
+
+def as_probability_array(value: Any, name: str, atol: float = 1e-8, ndim: int | None = None,
+                         axis: int | None = -1) -> np.ndarray:
+    """Probabilities of shape ``[..., V]`` summing to 1 along ``axis`` (``None``: over all entries).
+
+    Accepts torch tensors. Entries must be finite and non-negative; each sum must be within
+    ``atol`` of 1 (wider for float32/float16 input); the result is renormalised exactly. The
+    ``ValueError`` names ``name`` and, for a batch, the first offending batch index.
+    """
+    raw = to_numpy(value)
+    try:
+        src = np.asarray(raw)
+        arr = np.asarray(src, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be numeric, got {value!r}") from None
+    if arr.ndim == 0:
+        raise ValueError(f"{name} must have at least 1 dimension, got a scalar")
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimension(s), got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} must not be empty")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    if np.any(arr < 0):
+        raise ValueError(f"{name} must be non-negative, got min {arr.min():.3g}")
+    n_terms = arr.size if axis is None else arr.shape[axis]
+    tol = _sum_tolerance(src if np.issubdtype(src.dtype, np.floating) else arr, atol, n_terms)
+    total = arr.sum(axis=axis, keepdims=axis is not None)
+    bad = np.abs(total - 1.0) > tol
+    if np.any(bad):
+        if axis is None or arr.ndim == 1:
+            raise ValueError(f"{name} must sum to 1, got {float(np.sum(arr)):.10g}")
+        where = tuple(int(i) for i in np.argwhere(np.squeeze(bad, axis=axis))[0])
+        raise ValueError(f"{name} must sum to 1 along axis {axis}, got "
+                         f"{float(np.squeeze(total, axis=axis)[where]):.10g} at batch index {where}")
+    return arr / total

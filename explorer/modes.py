@@ -2,7 +2,7 @@ r"""Modes of a target and how much of each a fitted model covers; differential e
 
 A *mode region* is the set of points a mode "owns":
 
-* for a :class:`~explorer.targets.Target` whose modes are groups of mixture components, the
+* for a :class:`~explorer.presets.Target` whose modes are groups of mixture components, the
   points where that group's weighted density is the largest;
 * otherwise (a KDE of data, a Student t, ...) the basin of attraction of a local maximum of the
   density (steepest ascent on a grid), keeping only peaks whose height is at least 5 % of the
@@ -23,7 +23,7 @@ import numpy as np
 from explorer._numerics import logsumexp
 from explorer.distributions import Distribution, Gaussian, Mixture
 from explorer.divergences import quadrature as quad
-from explorer.targets import Target
+from explorer.presets import Target
 
 __all__ = ["ModeCoverage", "coverage", "entropy", "mode_labels"]
 

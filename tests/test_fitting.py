@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from explorer import divergences as dv
-from explorer import targets
+from explorer import presets as targets
 from explorer.distributions import Gaussian, Mixture, StudentT
 from explorer.fitting import fit, fit_path
 

@@ -34,8 +34,10 @@ def _kind(p: Any, q: Any) -> str:
     if isinstance(p, Categorical) and isinstance(q, Categorical):
         if p.k != q.k or not np.array_equal(p.values, q.values):
             raise ValueError("categorical p and q must share the same support (values)")
+        if p.batch_shape or q.batch_shape:
+            raise ValueError("divergences take one categorical p and q, not batches; index the batch")
         return "categorical"
-    if isinstance(p, Distribution) and isinstance(q, Distribution):
+    if isinstance(p, Distribution) and isinstance(q, Distribution) and not (p.discrete or q.discrete):
         if p.dim != q.dim:
             raise ValueError(f"p is {p.dim}-D but q is {q.dim}-D")
         return "density"

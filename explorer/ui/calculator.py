@@ -22,6 +22,7 @@ from plotly.subplots import make_subplots
 from explorer import divergences as dv
 from explorer.glossary import GLOSSARY
 from explorer.params import Param
+from explorer.presets import FAMILIES, PRESETS, Family, Scene, default_values, params_in, scene_for
 from explorer.ui._common import (
     BEHAVIOUR_COLOURS,
     P_COLOUR,
@@ -32,7 +33,6 @@ from explorer.ui._common import (
     panel,
     style_widget,
 )
-from explorer.ui._families import FAMILIES, PRESETS, Family, Scene, default_values, scene_for
 
 N_CURVE = 500
 FWD_COLOUR = "#2c3e50"
@@ -112,19 +112,15 @@ class Side:
         fam = self.family
         values = values if values is not None else default_values(fam, scene)
         sliders = {}
-        for spec in fam.params:
+        for spec in params_in(fam, scene):
             v = float(values[spec.name])
-            if spec.kind == "bandwidth":
-                h = v
-                s = W.FloatLogSlider(value=h, base=10, min=math.log10(h / 8), max=math.log10(h * 4),
-                                     step=0.01, description=spec.label, readout_format=".3g")
-            elif spec.log:
-                s = W.FloatLogSlider(value=v, base=10, min=math.log10(spec.lo), max=math.log10(spec.hi),
-                                     step=0.01, description=spec.label, readout_format=".3g")
+            lo, hi = spec.slider_range()
+            if spec.log:
+                s = W.FloatLogSlider(value=v, base=10, min=math.log10(lo), max=math.log10(hi),
+                                     step=0.01, description=spec.title, readout_format=".3g")
             else:
-                lo, hi, step = scene.slider_range(spec)
-                s = W.FloatSlider(value=min(max(v, lo), hi), min=lo, max=hi, step=step,
-                                  description=spec.label, readout_format=".3g")
+                s = W.FloatSlider(value=min(max(v, lo), hi), min=lo, max=hi, step=spec.slider_step(),
+                                  description=spec.title, readout_format=".3g")
             s.style.description_width = "130px"
             s.layout.width = "330px"
             s.add_class(f"dx-{self.who}-{spec.name}")

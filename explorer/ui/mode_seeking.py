@@ -18,7 +18,8 @@ from IPython.display import display
 from plotly.subplots import make_subplots
 
 from explorer import divergences as dv
-from explorer import estimators, fitting, modes, targets
+from explorer import estimators, fitting, modes
+from explorer import presets as targets
 from explorer.ui._common import ErrorBox, fmt_value, friendly, panel, style_widget
 
 PALETTE = [
@@ -210,12 +211,13 @@ class ModeSeeking:
         spec = targets.TARGETS[self.target_name.value]
         sliders = {}
         for prm in spec.params:
+            lo, hi = prm.slider_range()
             s = W.FloatSlider(
                 value=prm.default,
-                min=prm.low,
-                max=prm.high,
-                step=prm.step,
-                description=prm.label,
+                min=lo,
+                max=hi,
+                step=prm.slider_step(),
+                description=prm.title,
                 continuous_update=False,
                 style={"description_width": "150px"},
                 layout=W.Layout(width="330px"),

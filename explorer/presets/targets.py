@@ -1,17 +1,19 @@
-r"""Named multimodal target distributions for the mode-seeking / mode-covering experiments.
+r"""Named targets of the mode-seeking demo: a distribution p plus its modes.
 
-Each preset is a function of a few meaningful parameters (separation, weights, widths, ...)
+Each target is a function of a few meaningful parameters (separation, weights, widths, ...)
 returning a :class:`Target`: the distribution ``p`` plus the list of its *modes*, each a group
 of mixture components (a moon is 48 small Gaussians along an arc, but one mode). The registry
-:data:`TARGETS` lists them with their parameter ranges; the app builds its controls from it.
+:data:`TARGETS` lists them with their parameters as :class:`~explorer.params.Param` (bounds,
+slider range, units); the demo builds its controls from it and :func:`make` checks values
+against it.
 
 Examples
 --------
->>> from explorer import targets
->>> t = targets.make("two_gaussians", separation=6.0)
+>>> from explorer import presets
+>>> t = presets.make("two_gaussians", separation=6.0)
 >>> t.p.dim, len(t.modes)
 (1, 2)
->>> targets.make("ring").p.dim
+>>> presets.make("ring").p.dim
 2
 """
 
@@ -24,11 +26,12 @@ from typing import Any
 
 import numpy as np
 
-from explorer import data
 from explorer._validation import as_finite_float, as_positive_float
-from explorer.distributions import Distribution, Empirical, Gaussian, Mixture, StudentT
+from explorer.distributions import Distribution, Gaussian, Mixture, StudentT
+from explorer.params import Param, ParamSet
+from explorer.presets.datasets import source_distribution, source_samples
 
-__all__ = ["TARGETS", "Target", "TargetParam", "TargetSpec", "edit_modes", "make", "mode_handles"]
+__all__ = ["TARGETS", "Target", "TargetSpec", "edit_modes", "make", "mode_handles"]
 
 
 @dataclass(frozen=True)
@@ -55,23 +58,19 @@ class Target:
 
 
 @dataclass(frozen=True)
-class TargetParam:
-    name: str
-    label: str
-    default: float
-    low: float
-    high: float
-    step: float
-
-
-@dataclass(frozen=True)
 class TargetSpec:
+    """A registry entry: the builder, its parameters, and what the page shows about it.
+
+    ``source`` names the :data:`~explorer.presets.DATA_SOURCES` entry of a data-set target.
+    """
+
     name: str
     title: str
     dim: int
     build: Callable[..., Target]
-    params: tuple[TargetParam, ...]
+    params: ParamSet
     description: str
+    source: str | None = None
 
 
 def _singletons(k: int) -> list[tuple[int, ...]]:
@@ -149,82 +148,102 @@ def two_moons(noise: float = 0.15, scale: float = 2.0, n_per_moon: int = 48) -> 
 
 def old_faithful(bandwidth: float = 0.0) -> Target:
     """Old Faithful eruption durations (min), a real bimodal data set; ``bandwidth`` 0 = Silverman."""
-    x = data.samples("old_faithful", "eruptions")
     h = None if not bandwidth else as_positive_float(bandwidth, "bandwidth")
-    p = Empirical(x, bandwidth=h, name="Old Faithful eruptions (min)")
-    return Target(p, [], samples=x, name="old_faithful", title="Old Faithful eruptions (real data)")
+    p = source_distribution("old_faithful_eruptions", bandwidth=h)
+    return Target(p, [], samples=p.samples, name="old_faithful", title="Old Faithful eruptions (real data)")
 
 
 def penguins_2d(bandwidth: float = 0.0) -> Target:
     """Palmer penguins: bill length vs flipper length (mm), standardised; three species clusters."""
-    x = data.samples("penguins", ("bill_length_mm", "flipper_length_mm"))
-    z = (x - x.mean(axis=0)) / x.std(axis=0)
     h = None if not bandwidth else as_positive_float(bandwidth, "bandwidth")
-    p = Empirical(z, bandwidth=h, name="penguins: bill vs flipper (standardised)")
-    return Target(p, [], samples=z, name="penguins_2d", title="Penguins: bill × flipper (real data, 2-D)")
+    p = source_distribution("penguins_bill_flipper", bandwidth=h)
+    return Target(p, [], samples=source_samples("penguins_bill_flipper"), name="penguins_2d",
+                  title="Penguins: bill × flipper (real data, 2-D)")
 
 
-def _p(name, label, default, low, high, step):
-    return TargetParam(name, label, default, low, high, step)
+def _separation(label: str = "separation", default: float = 5.0, high: float = 10.0) -> Param:
+    return Param("separation", default, low=0.0, low_open=True, label=label, slider=(0.5, high), step=0.1,
+                 unit=1, doc="distance between neighbouring mode centres")
 
+
+def _width(name: str, label: str, default: float, doc: str) -> Param:
+    return Param(name, default, low=0.0, low_open=True, label=label, slider=(0.1, 2.0), step=0.05, unit=1,
+                 doc=doc)
+
+
+def _fraction(name: str, label: str, default: float, high: float, doc: str) -> Param:
+    return Param(name, default, low=0.0, high=1.0, low_open=True, high_open=True, label=label,
+                 slider=(0.05, high), step=0.05, doc=doc)
+
+
+def _kde_bandwidth(rule: str) -> Param:
+    return Param("bandwidth", 0.0, low=0.0, label=f"KDE bandwidth (0 = {rule})", slider=(0.0, 1.0), step=0.01,
+                 unit=1, doc=f"kernel standard deviation of the KDE; 0 picks {rule}'s rule")
+
+
+_STD = _width("std", "mode width", 0.7, "standard deviation of each mode")
 
 TARGETS: dict[str, TargetSpec] = {
     s.name: s
     for s in (
         TargetSpec("two_gaussians", "Two separated Gaussians", 1, two_gaussians,
-                   (_p("separation", "separation", 5.0, 0.5, 10.0, 0.1),
-                    _p("std", "mode width", 0.7, 0.1, 2.0, 0.05),
-                    _p("weight", "left weight", 0.5, 0.05, 0.95, 0.05)),
+                   ParamSet((_separation(), _STD,
+                             _fraction("weight", "left weight", 0.5, 0.95, "mass of the left mode"))),
                    "Two equal Gaussians: reverse KL picks one, forward KL straddles both."),
         TargetSpec("unequal_weights", "Unequal weights", 1, unequal_weights,
-                   (_p("separation", "separation", 5.0, 0.5, 10.0, 0.1),
-                    _p("std", "mode width", 0.7, 0.1, 2.0, 0.05),
-                    _p("weight", "left weight", 0.8, 0.05, 0.95, 0.05)),
+                   ParamSet((_separation(), _STD,
+                             _fraction("weight", "left weight", 0.8, 0.95, "mass of the left mode"))),
                    "A big and a small mode: which one does each divergence keep?"),
         TargetSpec("three_modes", "Three modes", 1, three_modes,
-                   (_p("separation", "spacing", 4.0, 0.5, 8.0, 0.1),
-                    _p("std", "mode width", 0.6, 0.1, 2.0, 0.05),
-                    _p("middle_weight", "middle weight", 0.4, 0.05, 0.9, 0.05)),
+                   ParamSet((_separation("spacing", 4.0, 8.0),
+                             _width("std", "mode width", 0.6, "standard deviation of each mode"),
+                             _fraction("middle_weight", "middle weight", 0.4, 0.9,
+                                       "mass of the middle mode"))),
                    "Three modes: mode-seeking fits have three local optima."),
         TargetSpec("heavy_tails", "Heavy tails", 1, heavy_tails,
-                   (_p("separation", "separation", 5.0, 0.5, 10.0, 0.1),
-                    _p("df", "degrees of freedom ν", 2.0, 0.5, 30.0, 0.1),
-                    _p("scale", "mode scale", 0.7, 0.1, 2.0, 0.05)),
+                   ParamSet((_separation(),
+                             Param("df", 2.0, low=0.0, low_open=True, label="degrees of freedom ν",
+                                   slider=(0.5, 30.0), step=0.1, doc="Student-t degrees of freedom"),
+                             _width("scale", "mode scale", 0.7, "Student-t scale of each mode"))),
                    "Student-t modes: with ν ≤ 2 forward KL to any Gaussian is infinite."),
         TargetSpec("old_faithful", "Old Faithful (real data)", 1, old_faithful,
-                   (_p("bandwidth", "KDE bandwidth (0 = Silverman)", 0.0, 0.0, 1.0, 0.01),),
-                   "272 real eruption durations, short and long: a bimodal target from data."),
+                   ParamSet((_kde_bandwidth("Silverman"),)),
+                   "272 real eruption durations, short and long: a bimodal target from data.",
+                   source="old_faithful_eruptions"),
         TargetSpec("ring", "Ring of Gaussians (2-D)", 2, ring,
-                   (_p("n_modes", "modes", 8, 2, 12, 1),
-                    _p("radius", "radius", 4.0, 1.0, 8.0, 0.1),
-                    _p("std", "mode width", 0.4, 0.1, 2.0, 0.05)),
+                   ParamSet((Param("n_modes", 8, low=2, integer=True, label="modes", slider=(2, 12), step=1,
+                                   doc="number of Gaussians on the circle"),
+                             Param("radius", 4.0, low=0.0, low_open=True, label="radius", slider=(1.0, 8.0),
+                                   step=0.1, unit=1, doc="radius of the circle"),
+                             _width("std", "mode width", 0.4, "standard deviation of each mode"))),
                    "Eight modes on a circle, the classic GAN mode-collapse benchmark."),
         TargetSpec("two_moons", "Two moons (2-D)", 2, two_moons,
-                   (_p("noise", "noise", 0.15, 0.05, 0.5, 0.01),
-                    _p("scale", "scale", 2.0, 0.5, 5.0, 0.1)),
+                   ParamSet((Param("noise", 0.15, low=0.0, low_open=True, label="noise", slider=(0.05, 0.5),
+                                   step=0.01, doc="Gaussian blur, relative to the scale"),
+                             Param("scale", 2.0, low=0.0, low_open=True, label="scale", slider=(0.5, 5.0),
+                                   step=0.1, unit=1, doc="size of the moons"))),
                    "Two interleaved crescents: curved, non-Gaussian modes."),
         TargetSpec("penguins_2d", "Penguins (real data, 2-D)", 2, penguins_2d,
-                   (_p("bandwidth", "KDE bandwidth (0 = Scott)", 0.0, 0.0, 1.0, 0.01),),
-                   "342 penguins, bill × flipper length: three species clusters."),
+                   ParamSet((_kde_bandwidth("Scott"),)),
+                   "342 penguins, bill × flipper length: three species clusters.",
+                   source="penguins_bill_flipper"),
     )
 }
 
 
 def make(name: str, **params: Any) -> Target:
-    """Build target ``name`` with ``params`` (defaults from :data:`TARGETS`)."""
+    """Build target ``name`` with ``params`` (defaults from :data:`TARGETS`, each value checked).
+
+    Raises
+    ------
+    ValueError
+        Unknown target or parameter (the valid ones are listed), or a value outside its bounds.
+    """
     try:
         spec = TARGETS[name]
     except KeyError:
         raise ValueError(f"unknown target {name!r}; choose one of: {', '.join(TARGETS)}") from None
-    valid = {p.name for p in spec.params}
-    unknown = set(params) - valid
-    if unknown:
-        raise ValueError(
-            f"unknown parameter(s) {sorted(unknown)} for target {name!r}; valid: {sorted(valid)}"
-        )
-    values = {p.name: p.default for p in spec.params}
-    values.update(params)
-    return spec.build(**values)
+    return spec.build(**spec.params.resolve(params, owner=f"target {name}"))
 
 
 def mode_handles(target: Target) -> list[tuple[Any, Any]] | None:
