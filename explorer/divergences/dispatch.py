@@ -107,7 +107,7 @@ def _auto_density(div: Divergence, p: Distribution, q: Distribution, params: Map
         v = div.closed_form(p, q, **dparams)
         if v is not None:
             return v, "closed form", ""
-    if div.has_quadrature and p.dim <= 2:
+    if div.has_quadrature and p.on_grid:
         try:
             return _quadrature(div, p, q, dparams, grid), "quadrature", ""
         except NotImplementedError:
@@ -239,7 +239,7 @@ def compute(name: str, p: Any, q: Any, method: str = "auto", **kwargs: Any) -> f
 
 
 def _shared_grid(p: Any, q: Any) -> Any:
-    if isinstance(p, Distribution) and isinstance(q, Distribution) and p.dim == q.dim and p.dim in (1, 2):
+    if isinstance(p, Distribution) and isinstance(q, Distribution) and p.dim == q.dim and p.on_grid:
         return make_grid(p, q)
     return None
 

@@ -48,7 +48,7 @@ import numpy as np
 from explorer import divergences as dv
 from explorer._backend import torch_single_thread
 from explorer._validation import as_finite_array, as_sample_count
-from explorer.distributions import Distribution, Empirical
+from explorer.distributions import GRID_DIMS, Distribution, Empirical
 from explorer.fitting.families import Gaussian1D, _torch, model_family
 from explorer.fitting.objectives import make_objective, needs_density
 from explorer.fitting.results import FitHistory, FitResult, Optimum
@@ -149,8 +149,8 @@ def fit(
 
     p_density, p_samples, p_eval = _as_target(p)
     dim = p_eval.dim
-    if dim not in (1, 2):
-        raise ValueError(f"fitting supports 1-D and 2-D targets, got {dim}-D")
+    if dim not in GRID_DIMS:
+        raise ValueError(f"fitting supports targets of dimension {GRID_DIMS}, got {dim}-D")
     fam = model_family(family, dim, components)
     steps = as_sample_count(steps if steps is not None else (300 if family == "gaussian" else 500), "steps")
     if p_density is None and needs_density(div):
