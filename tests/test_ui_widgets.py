@@ -130,6 +130,10 @@ def test_replacing_a_group_moves_the_observers_to_the_new_widgets():
     old.value = 3.0  # no longer a control of the page
     c.set({"p.df": 5.0})
     assert seen == ["p.df"]
+    family = c.add("q.family", W.Dropdown(options=["a", "b"], value="a"))
+    c.add("q.x", W.FloatSlider())
+    c.replace_group("q", {"family": family, "y": W.FloatSlider()})
+    assert c.names() == ["units", "p.df", "q.family", "q.y"]  # the dropdown kept its place
 
 
 # -- LatestRunner ---------------------------------------------------------------------------------

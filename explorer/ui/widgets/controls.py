@@ -140,11 +140,15 @@ class Controls:
         return widget
 
     def replace_group(self, group: str, widgets: Mapping[str, W.ValueWidget]) -> None:
-        """Remove the controls ``group.*`` and declare ``{group.key: widget}`` instead."""
-        for name in self.group(group):
-            self.remove(f"{group}.{name}")
+        """Make ``{group.key: widget}`` the controls of ``group``: controls of the group not in
+        ``widgets`` (or now another widget) are removed, a control that stays keeps its place
+        (so a family dropdown declared before its sliders is still set first by :meth:`set`)."""
+        for key, widget in self.group(group).items():
+            if widgets.get(key) is not widget:
+                self.remove(f"{group}.{key}")
         for key, widget in widgets.items():
-            self.add(f"{group}.{key}", widget)
+            if f"{group}.{key}" not in self._widgets:
+                self.add(f"{group}.{key}", widget)
 
     def group(self, group: str) -> dict[str, W.ValueWidget]:
         """``{key: widget}`` of the controls named ``group.key``."""
