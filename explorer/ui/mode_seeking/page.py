@@ -253,13 +253,13 @@ class ModeSeeking:
 
     def _fit_done(self, out: dict, n: int, restarts: int) -> None:
         self.progress.value = 100
-        self._idle()
         self.state.set_results(out)
         self.draw()
         secs = time.perf_counter() - self._t0
         self.status.value = (
             f"p = {html.escape(self.state.target.title)} · fitted {n} divergence(s) × {restarts} restarts in "
             f"{secs:.2f} s. Faint curves: other local optima found by the restarts." + self._note)
+        self._idle()  # last: an enabled Fit button means that everything above is on the page
 
     def _fit_failed(self, exc: BaseException) -> None:
         self._idle()
