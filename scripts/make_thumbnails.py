@@ -21,6 +21,9 @@ sys.path.insert(0, str(ROOT))
 CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
+# the page is idle when no status line says that work is still running
+IDLE = "() => [...document.querySelectorAll('.dx-status')].every(s => !s.innerText.includes('Fitting'))"
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -68,6 +71,8 @@ def main() -> None:
                 page = browser.new_page(viewport={"width": 1400, "height": 2000})
                 page.goto(f"http://127.0.0.1:{port}/voila/render/{demo.notebook}", timeout=120_000)
                 page.wait_for_selector(".js-plotly-plot .main-svg", timeout=120_000)
+                # long work (the mode-seeking fits) streams in after the first frame: wait for it
+                page.wait_for_function(IDLE, timeout=180_000)
                 time.sleep(2.0)
                 stem = Path(demo.notebook).stem
                 page.screenshot(path=str(out / f"{stem}.png"), full_page=True)

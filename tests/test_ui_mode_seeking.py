@@ -1,5 +1,6 @@
 """The mode-seeking demo's logic without a browser: plot edits (plotly relayout events, as the
-page sends them when a mode's bar is dragged) reach the target and the fits.
+page sends them when a mode's bar is dragged) reach the target and the fits; the fits run in the
+background (``ui.runner``), so each test waits for them where it reads them.
 
 The browser side (that a drag in Chromium produces such an event) is in tests/e2e/."""
 
@@ -22,8 +23,13 @@ def demo(monkeypatch):
 
     monkeypatch.setattr(fitting, "fit", counting_fit)
     ui = ms.build("two_gaussians")
+    assert ui.runner.wait(120)
     ui.fit_calls = calls
     return ui
+
+
+def settle(ui):
+    assert ui.runner.wait(120), "the fits did not finish"
 
 
 def shapes(ui):
@@ -38,6 +44,9 @@ def test_one_bar_per_mode_spanning_its_width(demo):
 def test_dragging_a_bar_moves_that_mode_and_refits(demo):
     demo.fit_calls.clear()
     demo.figure.widget.plotly_relayout({"shapes[1].x0": 3.0, "shapes[1].x1": 5.0})
+    assert demo.target.title == "Two separated Gaussians (edited)"  # p changes at once
+    assert "Fitting" in demo.status.value and "edited on the plot" in demo.status.value
+    settle(demo)
     comps = demo.target.p.components
     assert (comps[0].mean, comps[0].std) == pytest.approx((-2.5, 0.7))
     assert (comps[1].mean, comps[1].std) == pytest.approx((4.0, 1.0))
@@ -53,7 +62,8 @@ def test_redraws_and_untouched_bars_do_not_refit(demo):
     demo.fit_calls.clear()
     x0, x1 = shapes(demo)[0]
     demo.figure.widget.plotly_relayout({"shapes[0].y1": 0.2})  # moved vertically only: same mode
-    demo._draw()
+    demo.draw()
+    settle(demo)
     assert demo.fit_calls == []
     assert (x0, x1) == shapes(demo)[0]
 
@@ -63,21 +73,26 @@ def test_a_dragged_out_bar_is_clamped_and_a_slider_resets_the_edit(demo):
     c = demo.target.p.components[0]
     assert c.mean == -ms.HANDLE_LIMIT and c.std == ms.HANDLE_MIN_WIDTH
     demo.target_sliders["separation"].value = 6.0
+    settle(demo)
     assert demo.target.title == "Two separated Gaussians"
     assert [c.mean for c in demo.target.p.components] == [-3.0, 3.0]
 
 
 def test_targets_without_handles_have_no_bars(demo):
+    widget = demo.figure.widget
     for name in ("old_faithful", "two_moons", "penguins_2d"):
         demo.target_name.value = name
+        assert demo.figure.widget is widget  # one FigureWidget for the page's life
         assert demo.figure.widget.layout.shapes == (), name
         assert "edit p on the plot" not in demo.target_blurb.value
     demo.target_name.value = "three_modes"
     assert len(shapes(demo)) == 3 and "edit p on the plot" in demo.target_blurb.value
+    settle(demo)
 
 
 def test_ring_modes_are_editable_ellipses(demo):
     demo.target_name.value = "ring"
+    settle(demo)
     shp = demo.figure.widget.layout.shapes
     assert len(shp) == 8 and {s.type for s in shp} == {"circle"}
     assert (shp[0].x0, shp[0].x1, shp[0].y0, shp[0].y1) == pytest.approx((3.6, 4.4, -0.4, 0.4))
@@ -85,6 +100,7 @@ def test_ring_modes_are_editable_ellipses(demo):
     # mode 1 dragged to (6, 1) and stretched to stds (1.0, 0.5): an axis-aligned Gaussian
     demo.figure.widget.plotly_relayout({"shapes[0].x0": 5.0, "shapes[0].x1": 7.0,
                                         "shapes[0].y0": 0.5, "shapes[0].y1": 1.5})
+    settle(demo)
     c = demo.target.p.components[0]
     assert c.mean == pytest.approx([6.0, 1.0])
     assert c.cov.ravel() == pytest.approx([1.0, 0.0, 0.0, 0.25])
@@ -93,18 +109,53 @@ def test_ring_modes_are_editable_ellipses(demo):
     assert "mode 1 → centre (6.00, 1.00), width (1.00, 0.50)" in demo.status.value
 
 
-def test_an_edit_updates_the_figure_in_place_and_hides_the_stale_fits(demo):
-    """The figure being dragged on is never replaced by the edit itself (plotly.js would hover on
-    a purged plot); with auto-refit off, p is redrawn in it and the old fits are hidden."""
+def test_an_edit_updates_the_figure_in_place_and_drops_the_stale_fits(demo):
+    """The figure being dragged on is never replaced (plotly.js would hover on a purged plot);
+    with auto-refit off, p is redrawn in it and the old fits are gone."""
     demo.auto.value = False
     widget = demo.figure.widget
     p_before = widget.data[0].y
     demo.figure.widget.plotly_relayout({"shapes[0].x0": -6.0, "shapes[0].x1": -4.0})
     assert demo.figure.widget is widget
     assert list(widget.data[0].y) != list(p_before)
-    assert all(t.visible is False for t in widget.data[1:])
+    assert not [t.name for t in widget.data if ":" in (t.name or "")]
     assert "(edited)" in widget.layout.title.text
     assert "press <b>Fit</b>" in demo.status.value and not demo.results
     demo.fit_calls.clear()
     demo.fit()
+    settle(demo)
     assert demo.fit_calls == ["kl", "reverse_kl", "js"]
+    assert len([t for t in widget.data if ":" in (t.name or "")]) == 3
+
+
+def test_a_newer_target_supersedes_the_running_fit(demo):
+    """Slider moves while a fit runs: p follows each move at once, the stale fits never arrive,
+    and the last value's fits win."""
+    for sep in (4.0, 5.0, 6.0, 7.0):
+        demo.target_sliders["separation"].value = sep
+        assert [c.mean for c in demo.target.p.components] == [-sep / 2, sep / 2]  # drawn at once
+        assert demo.figure.widget.data[0].y is not None
+    settle(demo)
+    assert [c.mean for c in demo.target.p.components] == [-3.5, 3.5]
+    assert set(demo.results) == {"kl", "reverse_kl", "js"}
+    again = fitting.fit(demo.target.p, divergence="kl")  # seeded: the same fit of the last p
+    assert demo.results["kl"].value == again.value
+    assert (demo.results["kl"].q.mean, demo.results["kl"].q.std) == (again.q.mean, again.q.std)
+    assert demo.runner.runs <= 1 + 4  # the construction's fit + at most one per move, never queued
+    assert demo.errors.value == ""
+
+
+def test_every_tab_draws_from_the_shared_state(demo):
+    from explorer.ui.mode_seeking.tab_playback import PlaybackTab
+    from explorer.ui.mode_seeking.tab_weights import WeightsTab
+
+    playback, weights = demo.tab(PlaybackTab), demo.tab(WeightsTab)
+    assert playback.figure.widget is None  # not drawn before it is looked at
+    demo.tabs.selected_index = demo.tab_list.index(playback)
+    assert playback.figure.widget is not None and playback.divergence.value == "kl"
+    assert playback.step.value == demo.results["kl"].history.steps
+    demo.tabs.selected_index = demo.tab_list.index(weights)
+    names = [t.name for t in weights.figure.widget.data]
+    assert names[0] == "p (scaled)" and len(names) == 4  # KL, RKL, JS are f-divergences
+    assert "q = N(" in weights.figure.widget.layout.title.text
+    assert demo.errors.value == ""

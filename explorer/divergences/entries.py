@@ -296,4 +296,5 @@ register(Divergence(
     closed_form=cf.sinkhorn,
     samples=samples_sinkhorn, sample_estimator="log-domain Sinkhorn on the samples",
     fit=FitSupport(sample_objective=SinkhornObjective, n_samples_1d=64, landscape=False),
+    short_name="Sinkhorn", max_interactive_samples=200,
 ))

@@ -82,6 +82,9 @@ class Divergence:
     estimator, described by ``sample_estimator`` and tuned by ``estimator_params``.
     ``integrand(lp, lq, **params)`` is the log-space integrand q·f(p/q) of an f-divergence and
     ``weight(log_r, **params)`` its gradient weight ``log h(r)``, ``h(r) = r² f''(r)`` (f-distill).
+    ``short_name`` names the entry next to its parameter's symbol where the label already holds
+    that symbol ('ε (Sinkhorn)', not 'ε (S_ε)'); ``max_interactive_samples`` caps the sample
+    sizes an interactive study of the sample estimator uses (O(n²) per iteration for Sinkhorn).
     """
 
     name: str
@@ -112,6 +115,8 @@ class Divergence:
     estimator_params: ParamSet = _NO_PARAMS
     weight: Callable[..., Any] | None = None
     fit: FitSupport = FitSupport()
+    short_name: str = ""
+    max_interactive_samples: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", ParamSet(self.params))

@@ -1,21 +1,31 @@
-"""Shared widget helpers: friendly errors, number formatting, colours, page styles."""
+"""Page styles, number formatting and panels shared by the pages.
+
+Errors, colours, figures, controls and background work live in :mod:`explorer.ui.widgets`; the
+names re-exported here keep older imports working.
+"""
 
 from __future__ import annotations
 
-import functools
 import html
 import math
-import sys
-import traceback
-from collections.abc import Callable
-from typing import Any
 
 import ipywidgets as W
 
-P_COLOUR = "#1f5fa8"  # target p
-Q_COLOUR = "#e07b00"  # model q
-REV_COLOUR = "#b9c7d8"
-BEHAVIOUR_COLOURS = {"mode-seeking": "#c0392b", "mode-covering": "#1e8449", "balanced": "#7d6608"}
+from explorer.ui.widgets.errors import ErrorBox, friendly, log_exception
+from explorer.ui.widgets.theme import BEHAVIOUR_COLOURS, P_COLOUR, Q_COLOUR
+
+__all__ = [
+    "BEHAVIOUR_COLOURS",
+    "P_COLOUR",
+    "Q_COLOUR",
+    "STYLE",
+    "ErrorBox",
+    "fmt_value",
+    "friendly",
+    "log_exception",
+    "panel",
+    "style_widget",
+]
 
 STYLE = """
 <style>
@@ -42,58 +52,6 @@ STYLE = """
 def style_widget() -> W.HTML:
     """An invisible HTML widget carrying the page's CSS."""
     return W.HTML(STYLE, layout=W.Layout(height="0px", margin="0"))
-
-
-def log_exception(context: str) -> None:
-    """Full traceback to the server log (the kernel's original stderr), never to the page."""
-    print(f"[divergence-explorer] error while {context}:", file=sys.__stderr__)
-    traceback.print_exc(file=sys.__stderr__)
-    sys.__stderr__.flush()
-
-
-class ErrorBox(W.HTML):
-    """A red box for messages to the visitor; empty (hidden) when all is well."""
-
-    def __init__(self, **kwargs: Any):
-        super().__init__("", **kwargs)
-        self.add_class("dx-error")
-        self.layout.display = "none"
-
-    def show(self, message: str) -> None:
-        self.value = html.escape(message)
-        self.layout.display = None
-
-    def clear(self) -> None:
-        if self.value:
-            self.value = ""
-            self.layout.display = "none"
-
-
-def friendly(box: ErrorBox, context: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Decorate a widget callback: input errors are shown plainly, bugs politely, both logged."""
-
-    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            try:
-                out = fn(*args, **kwargs)
-            except ValueError as exc:
-                log_exception(context)
-                box.show(f"That combination is not valid: {exc}")
-                return None
-            except Exception:
-                log_exception(context)
-                box.show(
-                    f"Sorry, something went wrong while {context}. The details were written to the "
-                    "server log; try another setting or reload the page."
-                )
-                return None
-            box.clear()
-            return out
-
-        return wrapper
-
-    return deco
 
 
 def fmt_value(v: float | None) -> str:

@@ -1,6 +1,10 @@
 """End-to-end: the mode-seeking demo fits, refits on a new preset and divergence, and plays back.
 
-CSS contract (explorer/ui/mode_seeking.py): root ``.dx-mode-seeking``; the main FigureWidget
+The fits run in the background and stream in one divergence at a time (the status reads
+"Fitting …" until it reads "… restarts in … s"); tests wait for the last one with
+:func:`wait_fitted`.
+
+CSS contract (explorer/ui/mode_seeking/): root ``.dx-mode-seeking``; the main FigureWidget
 ``.dx-figure`` (trace 0 = p, then for each divergence its faint optima and its fitted q, named
 "<label>: <value>"; in 1-D one editable shape per mode, ``.shapelayer path[data-index=i]``);
 target dropdown ``.dx-target``, divergence multi-select ``.dx-divergences``,
@@ -38,6 +42,19 @@ def wait_fits_changed(page, before, timeout) -> None:
                            arg=before, timeout=timeout)
 
 
+JS_FITTED = """() => {
+  const s = document.querySelector('.dx-status');
+  const b = document.querySelector('.dx-fit button, button.dx-fit');
+  return s && s.innerText.includes('restarts in') && b && !b.disabled;
+}"""
+
+
+def wait_fitted(page, timeout) -> None:
+    """Until every fit is in (after a change the kernel has already seen: the status then reads
+    "Fitting …" until the last fit is drawn)."""
+    page.wait_for_function(JS_FITTED, timeout=timeout)
+
+
 def assert_clean(page, e2e) -> None:
     for i in range(page.locator(".dx-error").count()):
         box = page.locator(".dx-error").nth(i)
@@ -51,6 +68,7 @@ def assert_clean(page, e2e) -> None:
 def demo(browser, app_server, e2e, request):
     def ready(page) -> None:
         page.wait_for_function(f"() => ({JS_FITS})() !== null", timeout=e2e.first_render_timeout)
+        wait_fitted(page, e2e.first_render_timeout)
 
     yield from e2e.rendered_page(browser, app_server, request, URL_PATH, ".dx-mode-seeking", ready)
 
@@ -83,6 +101,24 @@ JS_SHAPE_RECT = """(i) => {
   const r = el.getBoundingClientRect();  // the geometry, without the wide stroke
   return {x: r.x, y: r.y, width: r.width, height: r.height};
 }"""
+
+
+def test_a_target_slider_redraws_p_at_once_and_the_fits_follow(demo, e2e):
+    """The slider's first visible answer is p redrawn (the fits run in the background and stream
+    in afterwards); times are printed, the bound is generous (a shared 2-core box)."""
+    before_p, before_fits = demo.evaluate(JS_TARGET), fits(demo)
+    handle = demo.locator(".dx-t-separation .noUi-handle")
+    handle.focus()
+    t0 = time.monotonic()
+    demo.keyboard.press("ArrowRight")
+    changed = "(before) => { const v = (" + JS_TARGET + ")(); return v !== null && v !== before; }"
+    demo.wait_for_function(changed, arg=before_p, timeout=e2e.update_timeout)
+    t_p = time.monotonic() - t0
+    wait_fits_changed(demo, before_fits, e2e.update_timeout * 4)
+    wait_fitted(demo, e2e.update_timeout * 4)
+    print(f"target slider -> p redrawn in {t_p * 1000:.0f} ms, all fits in {time.monotonic() - t0:.1f} s")
+    assert t_p < 5.0
+    assert_clean(demo, e2e)
 
 
 def wait_edited(page, e2e, text: str = "edited on the plot") -> None:
@@ -131,6 +167,7 @@ def test_changing_preset_and_divergence_then_fit_changes_the_curves(demo, e2e):
     before = fits(demo)
     demo.locator(".dx-target select").select_option(label="Three modes")
     wait_fits_changed(demo, before, e2e.update_timeout * 4)
+    wait_fitted(demo, e2e.update_timeout * 4)
     after_preset = fits(demo)
     assert after_preset != before
     # choose a different set of divergences (ctrl-click adds Hellinger), then press Fit
@@ -141,6 +178,7 @@ def test_changing_preset_and_divergence_then_fit_changes_the_curves(demo, e2e):
     t0 = time.monotonic()
     demo.locator(".dx-fit button, button.dx-fit").first.click()
     wait_fits_changed(demo, after_preset, e2e.update_timeout * 4)
+    wait_fitted(demo, e2e.update_timeout * 4)
     print(f"fit pressed -> curves redrawn in {time.monotonic() - t0:.1f} s")
     names = [f[0] for f in json.loads(fits(demo))]
     assert len(names) == 2 and any(n.startswith("H") for n in names), names
@@ -164,6 +202,7 @@ def test_dragging_a_ring_mode_by_its_outline(demo, e2e):
     before = fits(demo)
     demo.locator(".dx-target select").select_option(label="Ring of Gaussians (2-D)")
     wait_fits_changed(demo, before, e2e.update_timeout * 6)
+    wait_fitted(demo, e2e.update_timeout * 6)
     demo.locator(".dx-figure .shapelayer path[data-index='7']").wait_for(state="attached",
                                                                          timeout=e2e.update_timeout)
     before = fits(demo)
