@@ -42,12 +42,13 @@ import itertools
 import math
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 from scipy import special
 
+from explorer import _notes
 from explorer import _quadrature as quad
 from explorer._backend import NEG_INF, ops_for, torch_single_thread
 from explorer._backend import NP as NP_OPS
@@ -426,6 +427,14 @@ class _Discrete:
         return _Discrete(self.q, self.p)
 
 
+def _tv_measure(m: Any) -> float:
+    """TV: exact from the CDFs at the crossing points on a 1-D grid (:meth:`Grid1D.tv_exact`), else
+    the integral of ½|p − q|."""
+    if isinstance(m, quad.Grid1D):
+        return m.tv_exact()
+    return m.integrate(TV_INTEGRAND(m.lp, m.lq))
+
+
 def _from_integrand(integrand: Callable[..., np.ndarray]) -> Callable[..., float]:
     def measure(m: Any, **params: float) -> float:
         return m.integrate(integrand(m.lp, m.lq, **params))
@@ -439,9 +448,15 @@ def _log_chernoff(m: Any, a: float) -> Any:
     Branch-free, so it also runs batched in torch (``m.lq`` of shape (R, m)).
     """
     li = m.integrate_log(_log_chernoff_integrand(m.lp, m.lq, a))
-    zp = m.integrate_log(m.lp)
-    zq = m.integrate_log(m.lq)
+    zp = _log_mass(m.integrate_log(m.lp))
+    zq = _log_mass(m.integrate_log(m.lq))
     return li - a * zp - (1.0 - a) * zq
+
+
+def _log_mass(z: Any) -> Any:
+    """A density's log-mass on a grid; ``+inf`` (a tail too heavy for the grid to judge, e.g. a
+    Student t with ν = 0.01, half of whose mass lies beyond 1e30) is read as its true mass, 1."""
+    return 0.0 if isinstance(z, float) and z == math.inf else z
 
 
 def _renyi_measure(m: Any, order: float) -> Any:
@@ -1242,7 +1257,8 @@ def sinkhorn_ot(x, a, y, b, eps: float, warm=None, symmetric: bool = False, iter
     value ⟨a, f⟩ + ⟨b, g⟩ and the potentials (for warm starts). Batched over leading axes.
     With a warm start and ``iters``, only that many sweeps are made (no convergence test) by
     :func:`_sinkhorn_warm_ot`: used while fitting, where the potentials track a slowly moving
-    optimum across steps.
+    optimum across steps. Without a warm start, ``iters`` caps the sweeps of the cold solve
+    (no warning: the caller checks the marginals, e.g. :func:`sinkhorn_divergence`).
     """
     ops = ops_for(x)
     if warm is not None and iters is not None:
@@ -1252,8 +1268,9 @@ def sinkhorn_ot(x, a, y, b, eps: float, warm=None, symmetric: bool = False, iter
     c = ops.sqdist(x, y)
     with ops.no_grad():
         f0, g0 = (None, None) if warm is None else warm
+        cap = {} if iters is None else {"iters": iters, "warn": False}
         f, g = _sinkhorn_potentials(ops.detach(c), ops.detach(la), ops.detach(lb), eps, f0, g0,
-                                    symmetric=symmetric)
+                                    symmetric=symmetric, **cap)
     f = -eps * ops.logsumexp(lb[..., None, :] + (g[..., None, :] - c) / eps, axis=-1)
     g = -eps * ops.logsumexp(la[..., :, None] + (f[..., :, None] - c) / eps, axis=-2)
     value = ops.sum(a * f, -1) + ops.sum(b * g, -1)
@@ -1335,16 +1352,50 @@ def _sinkhorn_warm_ot(x, a, y, b, eps: float, warm, symmetric: bool, sweeps: int
     return out, (f, g)
 
 
-def sinkhorn_divergence(x, a, y, b, eps: float) -> float:
+def sinkhorn_divergence(x, a, y, b, eps: float, iters: int | None = None) -> float:
     r"""Debiased Sinkhorn divergence :math:`S_ε = OT_ε(a,b) − ½OT_ε(a,a) − ½OT_ε(b,b)` (≥ 0).
+
+    Each cloud is first centred on its own weighted mean: :math:`|x-y|^2 = |\tilde x - \tilde y|^2
+    + 2Δ·(\tilde x - \tilde y) + |Δ|^2` with Δ the difference of the means, and the middle term
+    has the same integral under every coupling, so :math:`S_ε(a, b) = S_ε(\tilde a, \tilde b) +
+    |Δ|^2` exactly. Far-apart clouds then cost no more sweeps than overlapping ones (uncentred,
+    the 2Δ·(x − y) term acts like an ε shrunk by |Δ| and Sinkhorn crawls).
+    ``iters`` caps the sweeps of each of the three solves (a time bound); a solve that stops
+    unconverged adds an "approximate" note (:mod:`explorer._notes`) stating the marginal error.
 
     Feydy, Séjourné, Vialard, Amari, Trouvé & Peyré (2019), "Interpolating between optimal
     transport and MMD using Sinkhorn divergences", AISTATS.
     """
-    ab = sinkhorn_ot(x, a, y, b, eps)[0]
-    aa = sinkhorn_ot(x, a, x, a, eps, symmetric=True)[0]
-    bb = sinkhorn_ot(y, b, y, b, eps, symmetric=True)[0]
-    return ab - 0.5 * (aa + bb)
+    ma = (a[..., :, None] * x).sum(-2) / a.sum(-1)[..., None]
+    mb = (b[..., :, None] * y).sum(-2) / b.sum(-1)[..., None]
+    x, y = x - ma[..., None, :], y - mb[..., None, :]
+    shift = ((ma - mb) ** 2).sum(-1)
+    ab, (f, g) = sinkhorn_ot(x, a, y, b, eps, iters=iters)
+    aa = sinkhorn_ot(x, a, x, a, eps, symmetric=True, iters=iters)[0]
+    bb = sinkhorn_ot(y, b, y, b, eps, symmetric=True, iters=iters)[0]
+    if iters is not None:
+        err = sinkhorn_marginal_error(x, a, y, b, eps, f, g)
+        if err > SINKHORN_MARGINAL_TOL:
+            _notes.add(f"approximate: Sinkhorn stopped after {iters} sweeps at ε = {eps:g} with a "
+                       f"marginal error of {err:.1e} (a larger ε converges faster)")
+    return ab - 0.5 * (aa + bb) + shift
+
+
+SINKHORN_MARGINAL_TOL = 1e-6
+"""L1 error of the plan's marginals above which a capped Sinkhorn solve is called approximate."""
+
+
+def sinkhorn_marginal_error(x, a, y, b, eps: float, f, g) -> float:
+    """L1 distance between the marginals of the entropic plan of potentials ``(f, g)`` and ``(a, b)``
+    (the plan's second marginal is exact after the final g-update of :func:`sinkhorn_ot`)."""
+    xa = np.asarray(x, dtype=float).reshape(len(a), -1)
+    yb = np.asarray(y, dtype=float).reshape(len(b), -1)
+    c = ((xa[:, None, :] - yb[None, :, :]) ** 2).sum(-1)
+    f, g = np.asarray(f, dtype=float), np.asarray(g, dtype=float)
+    with np.errstate(divide="ignore"):
+        lb = np.log(np.asarray(b, dtype=float))
+    row = np.exp(logsumexp(lb[None, :] + (f[:, None] + g[None, :] - c) / eps, axis=1))
+    return float(np.sum(np.abs(np.asarray(a, dtype=float) * row - np.asarray(a, dtype=float))))
 
 
 class _SinkhornFit:
@@ -1536,21 +1587,38 @@ def _sinkhorn_grid_2d(g: Any, epsilon: float) -> float:
     return max(ab - 0.5 * (aa + bb), 0.0)
 
 
+SINKHORN_ATOMS = 128
+"""Atoms per distribution of the quantile discretisation of S_ε between 1-D densities."""
+SINKHORN_SWEEPS = 1000
+"""Cap on the Sinkhorn sweeps of each solve between densities (a time bound: ≲ 1 s at the smallest ε)."""
+
+
 def _sinkhorn_grid(g: Any, epsilon: float) -> float:
-    """1-D densities: masses binned onto 256 bins of the bulk range, then S_ε of the histograms.
-    2-D: see :func:`_sinkhorn_grid_2d`."""
+    r"""S_ε between 1-D densities: a tail-resolving quantile discretisation plus an exact correction.
+
+    p and q are replaced by ``SINKHORN_ATOMS`` weighted atoms at their quantiles
+    (:meth:`~explorer._quadrature.Grid1D.quantile_atoms`: levels crowding into both tails down to
+    1e-17 instead of piling the tails into edge bins), S_ε of the atoms is computed by the same
+    log-domain solver as the sample path, and the discretisation error of its dominant part is
+    removed with W₂² as a control variate:
+
+    .. math:: S_ε(p, q) ≈ S_ε(\hat p, \hat q) + W_2^2(p, q) − W_2^2(\hat p, \hat q),
+
+    with :math:`W_2^2(p, q)` by quadrature of the quantile functions (exact to the grid's accuracy)
+    and :math:`W_2^2(\hat p, \hat q) = Σ_i m_i (x^p_i − x^q_i)^2` (equal masses, sorted atoms). The
+    far tails, where S_ε and W₂² coincide (atoms farther apart than √ε), are thus counted exactly;
+    S_ε(p, p(· − τ)) = τ² holds exactly. 2-D: see :func:`_sinkhorn_grid_2d`.
+    """
     if isinstance(g, quad.Grid2D):
         return _sinkhorn_grid_2d(g, epsilon)
     _needs_1d(g, "the Sinkhorn divergence")
-    if math.isinf(_w2_grid(g)):
+    w2 = _w2_grid(g)
+    if math.isinf(w2):
         return math.inf  # no coupling of finite quadratic cost: OT_ε(p, q) is infinite too
-    nb = 256
-    edges = np.linspace(g.lo, g.hi, nb + 1)
-    centres = 0.5 * (edges[1:] + edges[:-1])
-    idx = np.clip(np.searchsorted(edges, g.x) - 1, 0, nb - 1)
-    a = np.bincount(idx, weights=g.w * np.exp(g.lp), minlength=nb)
-    b = np.bincount(idx, weights=g.w * np.exp(g.lq), minlength=nb)
-    return _sinkhorn_hist(centres, a / a.sum(), b / b.sum(), epsilon)
+    xp, xq, mass = g.quantile_atoms(SINKHORN_ATOMS)
+    s_hat = float(sinkhorn_divergence(xp[:, None], mass, xq[:, None], mass, epsilon, iters=SINKHORN_SWEEPS))
+    w2_hat = float(np.dot(mass, (xp - xq) ** 2))
+    return max(s_hat + w2 * w2 - w2_hat, 0.0)
 
 
 def _sinkhorn_categorical(m: Any, epsilon: float) -> float:
@@ -1660,7 +1728,7 @@ register(Divergence(
     symmetric=True, metric=True, sqrt_metric=True, f_divergence=True, behaviour=BALANCED,
     units="", log_based=False, bounded="≤ 1",
     generator=lambda t: 0.5 * np.abs(t - 1), generator_text="f(t) = ½|t − 1|",
-    measure=_from_integrand(TV_INTEGRAND), integrand=TV_INTEGRAND, closed_form=_closed_tv,
+    measure=_tv_measure, integrand=TV_INTEGRAND, closed_form=_closed_tv,
 ))
 register(Divergence(
     name="chi2", label="χ²", formula="χ²(p‖q) = ∫ (p − q)²/q dx",
@@ -1846,11 +1914,48 @@ def _quadrature(div: Divergence, p: Distribution, q: Distribution, params: dict,
     scale = 1.0
     for _ in range(quad.MAX_DOUBLINGS + 1):
         try:
-            return fn(g, **params)
+            return _within_f_bound(div, g, fn(g, **params), params)
         except quad.NonConvergence:
             scale *= 2.0
             g = _make_grid(p, q, scale)
     return math.inf
+
+
+BOUND_ROUNDOFF = 1e-6
+"""Relative excess over an f-divergence's bound f(0) + f'(∞) still read as round-off (and clamped)."""
+
+
+def f_bound(div: Divergence) -> tuple[float, float] | None:
+    """``(f(0), f'(∞))`` of an f-divergence whose both are finite (then D_f ≤ f(0) + f'(∞), reached
+    by disjoint supports: TV 1, H² 1, JS log 2), else ``None``."""
+    if not div.f_divergence or div.generator is None or div.params:
+        return None
+    with np.errstate(all="ignore"):
+        f0 = float(div.generator(np.float64(0.0)))
+        if math.isnan(f0):  # 0·log 0 written literally: the limit t → 0
+            f0 = float(div.generator(np.float64(1e-300)))
+        f_inf = float(div.generator(np.float64(1e20))) / 1e20
+        f_far = float(div.generator(np.float64(1e40))) / 1e40
+    # f(t)/t must settle (KL's t log t / t = log t does not)
+    if not (math.isfinite(f0) and math.isfinite(f_far) and abs(f_far - f_inf) <= 1e-8 * max(1.0, abs(f_far))):
+        return None
+    return f0, f_far
+
+
+def _within_f_bound(div: Divergence, g: Any, value: float, params: dict) -> float:
+    """A bounded f-divergence (finite f(0) and f'(∞)) in 1-D is computed with its tails counted by
+    mass (:meth:`Grid1D.f_divergence_split`: right for tails no grid can hold, e.g. a Student t with
+    ν = 0.01) and never leaves ``[0, f(0) + f'(∞)]``: an excess within round-off is clamped, a
+    larger one is a bug and raised."""
+    fb = f_bound(div)
+    if fb is None or not isinstance(g, quad.Grid1D):
+        return value
+    top = fb[0] + fb[1]
+    if div.integrand is not None and div.measure is not _tv_measure:
+        value = g.f_divergence_split(div.integrand(g.lp, g.lq, **params), *fb)
+    if not value <= top * (1.0 + BOUND_ROUNDOFF) + 1e-12:
+        raise FloatingPointError(f"{div.name} = {value!r} exceeds its bound {top:g} (please report this)")
+    return min(max(value, 0.0), top)
 
 
 def _monte_carlo(div: Divergence, p: Distribution, q: Distribution, params: dict,
@@ -1946,7 +2051,20 @@ def evaluate(
     Returns
     -------
     DivergenceValue
+        ``note`` says why a value is infinite, which estimator was used, and "approximate: ..."
+        where a grid or solver could not meet its tolerance.
     """
+    with _notes.collect() as notes:
+        result = _evaluate(name, p, q, method, base=base, rng=rng, n_samples=n_samples, _grid=_grid,
+                           **params)
+    if notes:
+        note = "; ".join(n for n in (result.note, *notes) if n)
+        result = replace(result, note=note)
+    return result
+
+
+def _evaluate(name: str, p: Any, q: Any, method: str, *, base: float | None, rng: Any,
+              n_samples: int | None, _grid: Any, **params: Any) -> DivergenceValue:
     div = get(name)
     allp = div.resolve_params(params)
     dparams = {p_.name: allp[p_.name] for p_ in div.params}
@@ -1955,7 +2073,8 @@ def evaluate(
     methods = ("auto", "closed_form", "quadrature", "monte_carlo", "samples", "kde")
     if method not in methods:
         raise ValueError(f"method must be one of {methods}, got {method!r}")
-    if base is not None and (not isinstance(base, int | float) or base <= 0 or base == 1):
+    if base is not None and (not isinstance(base, int | float) or isinstance(base, bool)
+                             or not math.isfinite(base) or base <= 0 or base == 1):
         raise ValueError(f"base must be a positive number other than 1, got {base!r}")
     generator = as_rng(0 if rng is None else rng)
     note = ""
