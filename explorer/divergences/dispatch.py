@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
+from explorer import _notes
 from explorer._numerics import as_2d
 from explorer._validation import as_finite_array, as_rng, as_sample_count
 from explorer.distributions import Categorical, Distribution, Empirical
+from explorer.divergences.bounds import within_f_bound
 from explorer.divergences.measures import Discrete, ImportanceSample, integrate_on_grid, make_grid
 from explorer.divergences.registry import Divergence, DivergenceValue, get, names
 from explorer.estimators import samples as sampling
@@ -62,7 +65,11 @@ def _quadrature(div: Divergence, p: Distribution, q: Distribution, dparams: dict
     fn = div.grid or div.measure
     if fn is None:
         raise ValueError(f"{div.name!r} has no quadrature method")
-    return integrate_on_grid(fn, p, q, dparams, grid)
+
+    def bounded(g: Any, **params: Any) -> float:
+        return within_f_bound(div, g, fn(g, **params), params)
+
+    return integrate_on_grid(bounded, p, q, dparams, grid)
 
 
 def _clean(value: float, div: Divergence, method: str) -> float:
@@ -158,13 +165,26 @@ def evaluate(
     Returns
     -------
     DivergenceValue
+        ``note`` says why a value is infinite, which estimator was used, and "approximate: ..."
+        where a grid or solver could not meet its tolerance.
     """
+    with _notes.collect() as notes:
+        result = _evaluate(name, p, q, method, base=base, rng=rng, n_samples=n_samples, _grid=_grid,
+                           **params)
+    if notes:
+        result = replace(result, note="; ".join(n for n in (result.note, *notes) if n))
+    return result
+
+
+def _evaluate(name: str, p: Any, q: Any, method: str, *, base: float | None, rng: Any,
+              n_samples: int | None, _grid: Any, **params: Any) -> DivergenceValue:
     div = get(name)
     dparams, _ = div.split_params(params)
     kind = _kind(p, q)
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    if base is not None and (not isinstance(base, int | float) or base <= 0 or base == 1):
+    if base is not None and (not isinstance(base, int | float) or isinstance(base, bool)
+                             or not math.isfinite(base) or base <= 0 or base == 1):
         raise ValueError(f"base must be a positive number other than 1, got {base!r}")
     generator = as_rng(0 if rng is None else rng)
     note = ""

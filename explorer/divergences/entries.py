@@ -159,7 +159,7 @@ register(Divergence(
     symmetric=True, metric=True, sqrt_metric=True, f_divergence=True, behaviour=BALANCED,
     units="", log_based=False, upper_bound=1.0, upper_bound_text="≤ 1",
     generator=lambda t: 0.5 * np.abs(t - 1), generator_text="f(t) = ½|t − 1|",
-    measure=ms.from_integrand(ig.TV_INTEGRAND), integrand=ig.TV_INTEGRAND, closed_form=cf.tv,
+    measure=ms.tv_measure, integrand=ig.TV_INTEGRAND, closed_form=cf.tv,
 ))
 register(Divergence(
     name="chi2", label="χ²", formula="χ²(p‖q) = ∫ (p − q)²/q dx",
