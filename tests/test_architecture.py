@@ -47,9 +47,7 @@ def test_the_import_probe_sees_a_heavy_import():
 
 # -- no caller decides a capability by comparing a divergence's name ------------------------------
 NAME_CHECK_EXEMPT = {PACKAGE / "divergences" / "entries.py"}
-# explorer/ui is scanned once the restructure-ui branch (pages asking entries, e.g. div.fit.landscape)
-# has landed; until then the scan covers the computational core
-NAME_CHECK_SKIP_DIRS = {PACKAGE / "ui"}
+NAME_CHECK_SKIP_DIRS: set[Path] = set()
 
 
 def _name_comparisons(source: str, registered: set[str]) -> list[tuple[int, str]]:
@@ -96,9 +94,7 @@ def test_no_core_module_branches_on_a_divergence_name():
 
 # -- no module held together by section banners ---------------------------------------------------
 BANNER = re.compile(r"^\s*# ?[=#]{4,}", re.MULTILINE)
-# explorer/distributions.py is being split into the distributions/ package (restructure-data); the
-# exemption lapses by itself when that file is gone
-BANNER_PENDING = {PACKAGE / "distributions.py"}
+BANNER_PENDING: set[Path] = set()
 
 
 def test_the_banner_pattern_matches_banners():
@@ -112,10 +108,8 @@ def test_no_module_needs_section_banners():
 
 
 # -- one parameter type ---------------------------------------------------------------------------
-# packages and modules that must define no parameter class of their own (extended as the other
-# schemas are retired: presets/targets and the UI's families)
-ONE_PARAM_SCOPE = [PACKAGE / "divergences", PACKAGE / "estimators", PACKAGE / "ot", PACKAGE / "fitting",
-                   PACKAGE / "params.py"]
+# the whole package defines exactly one parameter class
+ONE_PARAM_SCOPE = [PACKAGE]
 
 
 def _param_classes(path: Path) -> list[str]:
