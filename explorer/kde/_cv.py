@@ -43,7 +43,8 @@ class _Exact:
         np.fill_diagonal(self.d2, np.inf)   # off-diagonal sums; diagonal added analytically
 
     def lscv(self, h: float) -> float:
-        int_f2 = float(np.sum(self.ww * _phi(self.d2, math.sqrt(2) * h))) + self.s2 / (2 * h * math.sqrt(math.pi))
+        int_f2 = float(np.sum(self.ww * _phi(self.d2, math.sqrt(2) * h)))
+        int_f2 += self.s2 / (2 * h * math.sqrt(math.pi))
         loo = float(np.sum(self.ww * _phi(self.d2, h))) / (1 - self.s2)
         return int_f2 - 2 * loo
 

@@ -265,7 +265,8 @@ def _matrix(H: np.ndarray, d: int, method: str, text: str) -> Bandwidth:
         raise ValueError("parameter 'bandwidth' must be a finite symmetric matrix")
     ev = np.linalg.eigvalsh(H)
     if ev.min() <= 0:
-        raise ValueError("parameter 'bandwidth' must be positive definite (data degenerate or matrix singular)")
+        raise ValueError("parameter 'bandwidth' must be positive definite "
+                         "(data degenerate or matrix singular)")
     return Bandwidth(0.5 * (H + H.T), float(math.sqrt(ev.min())), method, text)
 
 

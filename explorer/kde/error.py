@@ -3,13 +3,15 @@ r"""Error of a 1-D KDE against a known truth, and the oracle bandwidths, to judg
 .. math:: \mathrm{ISE}(h) = \int(\hat f_h - f)^2\,dx, \qquad
           \mathrm{KL}(f\,\|\,\hat f_h) = \int f\log\frac{f}{\hat f_h}\,dx,
 
-by the trapezoidal rule on evenly spaced nodes (≥ 4,096, step ≤ h_min/6) covering the truth's plot range and the
-data ± the kernel's reach. The estimate comes from one :class:`~explorer.kde.BinnedKDE`
-shared by every h (a curve of 60 bandwidths costs 60 FFTs); nodes where the binned estimate is
-below 10⁻¹⁰ of its maximum while the truth still has mass there are re-evaluated in log space
-from the 64 nearest data points on each side (the rest are negligible there), so the KL does not blow up on FFT round-off. The **oracle** bandwidth minimises ISE (or
-KL) for this sample — unknowable in practice, the yardstick for a selector (Wand & Jones 1995,
-§3.2; Hall 1987, Ann. Statist. 15, 1491, for KL loss). KL is in nats (``base=2``: bits).
+by the trapezoidal rule on evenly spaced nodes (≥ 4,096, step ≤ h_min/6) covering the truth's
+plot range and the data ± the kernel's reach. The estimate comes from one
+:class:`~explorer.kde.BinnedKDE` shared by every h (a curve of 60 bandwidths costs 60 FFTs);
+nodes where the binned estimate is below 10⁻¹⁰ of its maximum while the truth still has mass
+there are re-evaluated in log space from the 64 nearest data points on each side (the rest are
+negligible there), so the KL does not blow up on FFT round-off. The **oracle** bandwidth
+minimises ISE (or KL) for this sample — unknowable in practice, the yardstick for a selector
+(Wand & Jones 1995, §3.2; Hall 1987, Ann. Statist. 15, 1491, for KL loss). KL is in nats
+(``base=2``: bits). A compact kernel gives KL = ∞ where the truth has mass beyond every kernel.
 """
 
 from __future__ import annotations

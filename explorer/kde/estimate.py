@@ -177,7 +177,8 @@ class BinnedKDE:
             h = as_positive(bandwidth, "bandwidth")
             reach = int(math.ceil(kern.cutoff(1) * h / self.step))
             if h > self.h_max * (1 + 1e-9) or reach > self.pad:
-                raise ValueError(f"parameter 'bandwidth' = {h:.4g} exceeds h_max = {self.h_max:.4g} of this binning")
+                raise ValueError(f"parameter 'bandwidth' = {h:.4g} exceeds h_max = {self.h_max:.4g} "
+                                 "of this binning")
             lags = np.arange(-reach, reach + 1) * (self.step / h)
             kv = kern.kernel(lags * lags, 1) / h
             k = np.zeros(self.size)
@@ -196,7 +197,8 @@ class BinnedKDE:
         cut = kern.cutoff(2)
         reach = [int(math.ceil(cut * sd[k] / self.step[k])) for k in range(2)]
         if np.max(sd) > self.h_max * (1 + 1e-9) or reach[0] > self.pad[0] or reach[1] > self.pad[1]:
-            raise ValueError(f"parameter 'bandwidth': kernel sd {np.max(sd):.4g} exceeds h_max = {self.h_max:.4g}")
+            raise ValueError(f"parameter 'bandwidth': kernel sd {np.max(sd):.4g} exceeds "
+                             f"h_max = {self.h_max:.4g}")
         lx = np.arange(-reach[0], reach[0] + 1) * self.step[0]
         ly = np.arange(-reach[1], reach[1] + 1) * self.step[1]
         hinv = np.linalg.inv(H)
@@ -251,7 +253,8 @@ def estimate(x: Any, grid: Any = None, bandwidth: Any = None, kernel: str = "gau
         raise ValueError(f"parameter 'x': estimate works on 1-D or 2-D data (got {d}-D); use log_density")
     if method not in ("auto", "exact", "fft"):
         raise ValueError(f"parameter 'method' must be one of: auto, exact, fft; got {method!r}")
-    if grid_size is not None and (isinstance(grid_size, bool) or int(grid_size) != grid_size or grid_size < 2):
+    bad_size = isinstance(grid_size, bool) or not isinstance(grid_size, int | np.integer) or grid_size < 2
+    if grid_size is not None and bad_size:
         raise ValueError(f"parameter 'grid_size' must be an integer ≥ 2, got {grid_size!r}")
     w = as_weights(weights, x.shape[0])
     kern = get_kernel(kernel)

@@ -40,7 +40,8 @@ def as_boundary(boundary: Any, d: int) -> tuple[float, float] | None:
         try:
             lo_, hi_ = boundary
         except (TypeError, ValueError):
-            raise ValueError("parameter 'boundary' must be a number (lower bound) or a pair (lo, hi)") from None
+            raise ValueError("parameter 'boundary' must be a number (lower bound) "
+                             "or a pair (lo, hi)") from None
         lo = -math.inf if lo_ is None else float(lo_)
         hi = math.inf if hi_ is None else float(hi_)
     if math.isnan(lo) or math.isnan(hi) or lo >= hi:

@@ -133,4 +133,5 @@ def get_kernel(name: str | Kernel) -> Kernel:
     try:
         return KERNELS[name]
     except (KeyError, TypeError):
-        raise ValueError(f"parameter 'kernel': unknown kernel {name!r}; valid: {', '.join(KERNELS)}") from None
+        raise ValueError(f"parameter 'kernel': unknown kernel {name!r}; "
+                         f"valid: {', '.join(KERNELS)}") from None
