@@ -4,7 +4,7 @@ r"""High-dimensional regimes of kernel density estimation (Biroli & Mézard, arX
   :func:`regime`, the limit curves :func:`kl_per_dim`, :func:`log_density_per_dim`,
   :func:`participation_limit`, and ``REGIMES`` (what each regime means) — :mod:`.theory`;
 * :func:`simulate` / :func:`draw` + :meth:`RegimeSample.evaluate` — finite-d simulations with
-  chunked distances, memory/work refusal, progress and cancellation — :mod:`.simulate`;
+  chunked distances, memory/work refusal, progress and cancellation — :mod:`.simulation`;
 * :func:`digits` and :func:`place` — a real d = 64 data set on the regime map — :mod:`.datasets`.
 
 Examples
@@ -18,7 +18,7 @@ Examples
 """
 
 from explorer.kde.regimes.datasets import Placement, digits, place
-from explorer.kde.regimes.simulate import MAX_WORK, MEMORY_LIMIT, RegimeSample, RegimeStats, draw, simulate
+from explorer.kde.regimes.simulation import MAX_WORK, MEMORY_LIMIT, RegimeSample, RegimeStats, draw, simulate
 from explorer.kde.regimes.theory import (
     REGIMES,
     Thresholds,
