@@ -20,12 +20,13 @@ def as_data(x: Any, name: str = "x") -> np.ndarray:
         raise ValueError(f"parameter {name!r} must have shape (n,) or (n, d), got {arr.shape}")
     if arr.shape[0] < 2:
         raise ValueError(f"parameter {name!r} must hold at least 2 points, got {arr.shape[0]}")
-    if not np.all(np.isfinite(arr)):
+    lo, hi = arr.min(axis=0), arr.max(axis=0)        # NaN propagates into min/max: one check
+    if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):
         raise ValueError(f"parameter {name!r} contains NaN or infinite values")
     if arr.ndim == 1:
-        if arr.min() == arr.max():
+        if lo == hi:
             raise ValueError(f"parameter {name!r}: all values are equal; a density cannot be estimated")
-    elif np.any(arr.min(axis=0) == arr.max(axis=0)):
+    elif np.any(lo == hi):
         raise ValueError(f"parameter {name!r}: a column is constant; a density cannot be estimated")
     return arr
 

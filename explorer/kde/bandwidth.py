@@ -237,8 +237,16 @@ def resolve_bandwidth(x: Any, bandwidth: Any = None, weights: Any = None) -> Ban
             raise ValueError(f"parameter 'bandwidth' is {bandwidth.dim}-D but x is {d}-D")
         return bandwidth
     x = as_data(x)
+    return _resolve(x, bandwidth, as_weights(weights, x.shape[0]))
+
+
+def _resolve(x: np.ndarray, bandwidth: Any, w: np.ndarray | None) -> Bandwidth:
+    """resolve_bandwidth for data already checked (``as_data``) and weights normalised."""
     d = 1 if x.ndim == 1 else x.shape[1]
-    w = as_weights(weights, x.shape[0])
+    if isinstance(bandwidth, Bandwidth):
+        if bandwidth.dim != d:
+            raise ValueError(f"parameter 'bandwidth' is {bandwidth.dim}-D but x is {d}-D")
+        return bandwidth
     if bandwidth is None:
         bandwidth = "silverman" if d == 1 else "scott"
     if isinstance(bandwidth, str):

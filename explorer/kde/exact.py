@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from explorer.kde._checks import as_data, as_weights
-from explorer.kde.bandwidth import Bandwidth, resolve_bandwidth
+from explorer.kde.bandwidth import _resolve
 from explorer.kde.kernels import Kernel, get_kernel
 
 __all__ = ["as_boundary", "log_density", "reflect"]
@@ -127,9 +127,7 @@ def log_density(x_eval: Any, data: Any, bandwidth: Any = None, kernel: str | Ker
     data = as_data(data, "data")
     d = 1 if data.ndim == 1 else data.shape[1]
     w = as_weights(weights, data.shape[0])
-    bw = bandwidth if isinstance(bandwidth, Bandwidth) else resolve_bandwidth(data, bandwidth, w)
-    if bw.dim != d:
-        raise ValueError(f"parameter 'bandwidth' is {bw.dim}-D but data are {d}-D")
+    bw = _resolve(data, bandwidth, w)
     kern = get_kernel(kernel)
     bnd = as_boundary(boundary, d)
     try:
