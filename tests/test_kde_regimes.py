@@ -157,9 +157,11 @@ def test_sample_reevaluation_is_deterministic_and_chunk_invariant(monkeypatch):
     np.testing.assert_allclose(a.r, direct, rtol=1e-10, atol=1e-12)
     st = a.evaluate([0.8])
     w = np.exp(-12 * a.r / (2 * 0.8**2))
-    np.testing.assert_allclose(st.participation[0], (w**2).sum(1) / w.sum(1) ** 2, rtol=1e-10)
+    # terms are exponentiated in float32 (relative error 1e-7 each), sums in float64
+    np.testing.assert_allclose(st.participation[0], (w**2).sum(1) / w.sum(1) ** 2, rtol=1e-5)
+    np.testing.assert_allclose(st.max_share[0], w.max(1) / w.sum(1), rtol=1e-5)
     logrho = np.log(w.mean(1)) - 6 * math.log(2 * math.pi * 0.64)
-    np.testing.assert_allclose(st.log_rho[0], logrho, rtol=1e-10)
+    np.testing.assert_allclose(st.log_rho[0], logrho, rtol=0, atol=1e-5)
 
 
 def test_refusal_cancellation_progress():
