@@ -414,3 +414,8 @@ def test_oracle_bandwidth_near_amise_for_normal_data():
     assert h_ise == pytest.approx(amise, rel=0.35)
     with pytest.raises(ValueError, match="'criterion'"):
         kde.oracle_bandwidth(truth, x, "mse")
+
+
+def test_docs_table_is_up_to_date():
+    from explorer.kde import docs
+    assert docs.DOC_PATH.read_text(encoding="utf-8") == docs.render(), "run python -m explorer.kde.docs"

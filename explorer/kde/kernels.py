@@ -114,9 +114,9 @@ KERNELS: dict[str, Kernel] = {
     k.name: k
     for k in (
         Kernel("gaussian", "Gaussian", None, "exp(-u²/2)/√(2π)", 0.951),
-        Kernel("epanechnikov", "Epanechnikov", 1, "(3/(4√5))(1 - u²/5) on |u| < √5", 1.0),
-        Kernel("tophat", "Top hat (uniform)", 0, "1/(2√3) on |u| < √3", 0.930),
-        Kernel("biweight", "Biweight (quartic)", 2, "(15/(16√7))(1 - u²/7)² on |u| < √7", 0.994),
+        Kernel("epanechnikov", "Epanechnikov", 1, "(3/(4√5))(1 - u²/5) for u² < 5", 1.0),
+        Kernel("tophat", "Top hat (uniform)", 0, "1/(2√3) for u² < 3", 0.930),
+        Kernel("biweight", "Biweight (quartic)", 2, "(15/(16√7))(1 - u²/7)² for u² < 7", 0.994),
     )
 }
 
