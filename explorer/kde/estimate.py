@@ -219,18 +219,24 @@ class BinnedKDE:
         r2 = (hinv[0, 0] * lx[:, None] ** 2 + 2 * hinv[0, 1] * lx[:, None] * ly[None, :]
               + hinv[1, 1] * ly[None, :] ** 2)
         kv = kern.kernel(r2, 2) / math.sqrt(np.linalg.det(H))
-        y = _convolve_2d(self._c, kv)       # node p of c sits at p + reach in the full convolution
-        y = y[self.pad[0] + reach[0]: self.pad[0] + reach[0] + self.grid[0].size,
-              self.pad[1] + reach[1]: self.pad[1] + reach[1] + self.grid[1].size]
+        y = _circular_2d(self._c, kv, reach)     # the padding (≥ reach) absorbs the wrap-around
+        y = y[self.pad[0]: self.pad[0] + self.grid[0].size, self.pad[1]: self.pad[1] + self.grid[1].size]
         return np.maximum(y, 0.0)
 
 
-def _convolve_2d(c: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """Full linear convolution of c with k by real FFTs (scipy.signal's would cost its import)."""
-    shape = (c.shape[0] + k.shape[0] - 1, c.shape[1] + k.shape[1] - 1)
-    fshape = tuple(fft.next_fast_len(v, real=True) for v in shape)
-    out = fft.irfft2(fft.rfft2(c, fshape) * fft.rfft2(k, fshape), fshape)
-    return out[: shape[0], : shape[1]]
+def _circular_2d(c: np.ndarray, k: np.ndarray, reach: list[int]) -> np.ndarray:
+    """Circular convolution of c with the centred kernel k (half-widths ``reach``) by real FFTs."""
+    fshape = tuple(fft.next_fast_len(v, real=True) for v in c.shape)
+    kc = np.zeros(fshape)
+    kc[: reach[0] + 1, : reach[1] + 1] = k[reach[0]:, reach[1]:]
+    if reach[0]:
+        kc[-reach[0]:, : reach[1] + 1] = k[: reach[0], reach[1]:]
+    if reach[1]:
+        kc[: reach[0] + 1, -reach[1]:] = k[reach[0]:, : reach[1]]
+    if reach[0] and reach[1]:
+        kc[-reach[0]:, -reach[1]:] = k[: reach[0], : reach[1]]
+    out = fft.irfft2(fft.rfft2(c, fshape) * fft.rfft2(kc), fshape)
+    return out[: c.shape[0], : c.shape[1]]
 
 
 def _exact_on_grid(x, grid, bw, kern, w, bnd) -> np.ndarray:
