@@ -126,6 +126,10 @@ def test_simulated_kl_near_theory_above_h_g(d40):
     for k in (3, 4):
         assert abs(st.kl_per_dim[k] - theory[k]) < 3 * st.kl_se[k] / st.d + 0.02 * theory[k]
     assert int(np.argmin(st.kl)) in (1, 2)      # the minimum sits near/below h_G, not in the CLT regime
+    s = regimes.draw(10, alpha=0.3, n_test=20, seed=1)
+    nats, bits = s.evaluate(hs), s.evaluate(hs, base=2)
+    np.testing.assert_allclose(bits.kl, nats.kl / math.log(2), rtol=1e-12)
+    assert (nats.units, bits.units) == ("nats", "bits")
 
 
 def test_finite_size_offset_shrinks_with_d():

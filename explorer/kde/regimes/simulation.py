@@ -57,7 +57,8 @@ class RegimeStats:
     max_share, participation : ndarray (H, T)
         max_i p_i and Σ p_i².
     kl, kl_se : ndarray (H,)
-        KL(ρ‖ρ̂_h) in nats and its standard error over the test points (nan for real data).
+        KL(ρ‖ρ̂_h) and its standard error over the test points, in ``units`` (nan for real data).
+        (``log_rho``/``log_ratio`` stay natural logs.)
     mu : ndarray (H,)
         Stable index h²/h_G² at this α (d → ∞ theory).
     participation_theory : ndarray (H,)
@@ -170,8 +171,11 @@ class RegimeSample:
                    gaussian=False, seed=seed, completed=r is not None, elapsed=time.perf_counter() - t0,
                    note="real data" + ("" if r is not None else "; cancelled"), eigenvalues=ev)
 
-    def evaluate(self, h_values: Any) -> RegimeStats:
-        """Statistics at bandwidths ``h_values`` (data units)."""
+    def evaluate(self, h_values: Any, base: float | None = None) -> RegimeStats:
+        """Statistics at bandwidths ``h_values`` (data units); KL in nats, or in log ``base``."""
+        if base is not None and (isinstance(base, bool) or not float(base) > 1 or not math.isfinite(base)):
+            raise ValueError(f"parameter 'base' must be a finite number > 1, got {base!r}")
+        scale = 1.0 / math.log(base) if base else 1.0
         if self.r is None:
             raise ValueError("this sample was cancelled before its distances were computed")
         hs = np.atleast_1d(np.asarray(h_values, dtype=float))
@@ -213,11 +217,12 @@ class RegimeSample:
             log_ratio = np.full(shape, np.nan)
             kl = kl_se = np.full(hs.size, np.nan)
         return RegimeStats(h=hs, log_rho=log_rho, log_ratio=log_ratio, max_share=max_share,
-                           participation=part, kl=kl, kl_se=kl_se,
+                           participation=part, kl=kl * scale, kl_se=kl_se * scale,
                            mu=np.atleast_1d(stable_index(hs, self.alpha, self.sigma)),
                            participation_theory=np.atleast_1d(
                                participation_limit(hs, self.alpha, self.sigma)),
-                           d=d, n=n, alpha=self.alpha, thresholds=th, note=self.note)
+                           d=d, n=n, alpha=self.alpha, thresholds=th, note=self.note,
+                           units="nats" if not base else ("bits" if base == 2 else f"log base {base:g}"))
 
 
 def _count(v: Any, name: str) -> int:
