@@ -286,7 +286,7 @@ def bandwidth(x: Any, method: str = "silverman", weights: Any = None) -> float |
     >>> import numpy as np
     >>> x = np.random.default_rng(0).standard_normal(1000)
     >>> round(bandwidth(x, "silverman"), 4)
-    0.2282
+    0.2203
     """
     if not isinstance(method, str):
         raise ValueError(f"parameter 'method' must be a rule name; valid: {', '.join(BANDWIDTH_RULES)}")
