@@ -337,7 +337,8 @@ def _solve_soft(prob: _Problem, qt: np.ndarray, qyt: np.ndarray, beta: float, to
     for _ in range(MAX_ESCAPES):
         if not ok or _distinct_clusters(qt, qyt) == qt.size:
             break  # every cluster in use and distinct: no split left to find
-        a, b = _normalise(qt + PROBE * rng.random(qt.size), qyt * np.exp(PROBE * rng.standard_normal(qyt.shape)))
+        a, b = _normalise(qt + PROBE * rng.random(qt.size),
+                          qyt * np.exp(PROBE * rng.standard_normal(qyt.shape)))
         d0 = float(np.max(np.abs(np.concatenate([a - qt, (b - qyt).ravel()]))))
         for _step in range(PROBE_STEPS):
             e, _ = prob.soft(a, b, beta)
