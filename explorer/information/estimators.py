@@ -12,7 +12,7 @@ Examples
 >>> from explorer import information as info
 >>> rng = np.random.default_rng(0)
 >>> x = rng.standard_normal(2000); y = 0.8 * x + 0.6 * rng.standard_normal(2000)
->>> round(-0.5 * np.log(1 - 0.8**2), 3)          # the true MI (rho = 0.8)
+>>> round(float(-0.5 * np.log(1 - 0.8**2)), 3)   # the true MI (rho = 0.8)
 0.511
 >>> round(float(info.mutual_information(x, y, "gaussian")), 2)
 0.51
