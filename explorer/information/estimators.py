@@ -333,6 +333,8 @@ register(MIEstimator(
 def _kt_conditional(a: np.ndarray, codes: np.ndarray, var: float) -> float:
     """Σ_c p(c) Ĥ_KL(A + ε | C = c)."""
     total, n = 0.0, a.shape[0]
+    if int(codes.max()) + 1 == n:  # every sample its own class: each term is the noise entropy
+        return _kde.noise_entropy(a.shape[1], var)
     for c in np.unique(codes):
         sub = a[codes == c]
         total += sub.shape[0] / n * _kde.kt_entropy(sub, var)
