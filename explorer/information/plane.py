@@ -189,7 +189,8 @@ class PlaneResult:
 
         with np.load(path, allow_pickle=False) as z:
             s = z["scalars"]
-            return cls(z["epochs"], tuple(str(v) for v in z["layers"]), tuple(str(v) for v in z["estimators"]),
+            return cls(z["epochs"], tuple(str(v) for v in z["layers"]),
+                       tuple(str(v) for v in z["estimators"]),
                        z["I_XT"].astype(float), z["I_TY"].astype(float), z["train_acc"].astype(float),
                        z["test_acc"].astype(float), z["loss"].astype(float), json.loads(str(z["config"])),
                        float(s[0]), float(s[1]), float(s[2]), bool(s[3]))
@@ -225,7 +226,8 @@ def _plane_point(entry: Any, x_ids: np.ndarray, x_feat: np.ndarray, t: np.ndarra
 
 
 def information_plane(layers: Sequence[int] = (10, 7, 5, 4, 3), activation: str = "tanh",
-                      dataset: str = "szt", epochs: int = 3000, estimators: Sequence[str] = ("binning", "ksg"),
+                      dataset: str = "szt", epochs: int = 3000,
+                      estimators: Sequence[str] = ("binning", "ksg"),
                       every: int = 10, seed: int = 0, lr: float = 1e-3, train_fraction: float = 0.85,
                       batch_size: int | None = None, noise_variance: float = 0.1, progress: bool = False,
                       callback: Callable[[int, PlaneResult], None] | None = None,
@@ -290,7 +292,7 @@ def information_plane(layers: Sequence[int] = (10, 7, 5, 4, 3), activation: str 
     n_train = int(round(train_fraction * n))
     tr, te = np.sort(perm[:n_train]), np.sort(perm[n_train:])
     x_ids = np.arange(n)
-    names = tuple(f"layer {i + 1} ({w})" for i, w in enumerate(widths)) + ("output",)
+    names = (*(f"layer {i + 1} ({w})" for i, w in enumerate(widths)), "output")
     config = {"layers": widths, "activation": activation, "dataset": dataset, "epochs": epochs,
               "estimators": list(estimators), "every": every, "seed": seed, "lr": lr,
               "train_fraction": train_fraction, "batch_size": batch_size, "noise_variance": noise_variance}
@@ -301,9 +303,10 @@ def information_plane(layers: Sequence[int] = (10, 7, 5, 4, 3), activation: str 
            "softsign": torch.nn.Softsign, "linear": torch.nn.Identity}[activation]
 
     def partial() -> PlaneResult:
+        shape = (len(entries), len(rec_epochs), len(names))
         return PlaneResult(np.array(rec_epochs, int), names, tuple(estimators),
-                           np.array(ixt).transpose(1, 0, 2).reshape(len(entries), len(rec_epochs), len(names)),
-                           np.array(ity).transpose(1, 0, 2).reshape(len(entries), len(rec_epochs), len(names)),
+                           np.array(ixt).transpose(1, 0, 2).reshape(shape),
+                           np.array(ity).transpose(1, 0, 2).reshape(shape),
                            np.array(acc_tr), np.array(acc_te), np.array(losses), config,
                            math.log(n), float(mutual_information(x_ids, y, "binning")),
                            time.perf_counter() - t0, stopped)
