@@ -30,6 +30,7 @@ def test_szt_task_is_generated_as_described():
     np.testing.assert_array_equal(t["y"][codes], t["y"])
 
 
+@pytest.mark.slow
 def test_short_run_has_the_expected_shape():
     seen = []
     r = info.information_plane(epochs=60, every=30, estimators=("binning", "adaptive"),
