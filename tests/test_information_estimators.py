@@ -205,3 +205,12 @@ def test_registry_entries_are_complete():
         for p in e.params:
             assert p.doc
         assert e.resolve({})  is not None
+
+
+def test_docs_are_generated_from_the_registry():
+    from explorer.information import docs
+
+    assert docs.main(["--check"]) == 0, "run: python -m explorer.information.docs"
+    text = docs.DOC_PATH.read_text(encoding="utf-8")
+    for name in info.names():
+        assert f"### `{name}`" in text
