@@ -115,7 +115,7 @@ def test_wasserstein_dependency_grows_with_dependence():
 
 @pytest.mark.slow
 def test_saturation_study_infonce_capped_wd_grows():
-    s = info.saturation_study(dims=(1, 8), n=128, steps=150)
+    s = info.saturation_study(dims=(1, 8), rho=0.95, n=128, steps=150)
     assert np.all(s.infonce <= s.ceiling + 1e-6) and s.true_mi[1] > s.ceiling
     assert s.wasserstein[1] > 2 * s.wasserstein[0]
 
