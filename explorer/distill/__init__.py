@@ -1,0 +1,1 @@
+"""Distillation lab: teacher/student losses over a vocabulary, limited students, and their metrics."""
