@@ -188,10 +188,10 @@ def _balanced_kl(t, lt, s, ls, sharpness):
     return (1.0 - w_rev) * fwd + torch.where(w_rev > 0, w_rev * rev, torch.zeros_like(rev))
 
 
-def _sinkhorn(t, lt, s, ls, epsilon, cost=None, state=None):
+def _sinkhorn(t, lt, s, ls, epsilon, cost=None, state=None, **solver):
     from explorer.ot.batched import sinkhorn_divergence
 
-    return sinkhorn_divergence(t, s, cost, epsilon, state=state)
+    return sinkhorn_divergence(t, s, cost, epsilon, state=state, **solver)
 
 
 # -- the same numbers from explorer.divergences (numpy, independent) ------------------------------
@@ -361,7 +361,7 @@ def _as_tensor(x: Any, name: str, like: Any = None) -> Any:
         t = x
     else:
         try:
-            t = torch.as_tensor(np.asarray(x, dtype=float))
+            t = torch.tensor(np.asarray(x, dtype=float))
         except (TypeError, ValueError):
             raise ValueError(f"{name} must be a numeric tensor or array, got {type(x).__name__}") from None
     if not (t.dtype.is_floating_point):

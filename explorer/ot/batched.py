@@ -178,7 +178,7 @@ def _check(a: Any, b: Any, cost: Any, eps: float) -> tuple[Any, Any, Any]:
 
 def entropic_ot(a: Any, b: Any, cost: Any = None, epsilon: float = 0.5, *, warm: Any = None,
                 symmetric: bool = False, tol: float = DEFAULT_TOL, max_iter: int = DEFAULT_MAX_ITER,
-                return_state: bool = False) -> Any:
+                return_state: bool = False, warn: bool = True) -> Any:
     r"""Entropic OT cost :math:`OT_ε(a, b)` between batched histograms, differentiable in a, b, C.
 
     Parameters
@@ -207,7 +207,7 @@ def entropic_ot(a: Any, b: Any, cost: Any = None, epsilon: float = 0.5, *, warm:
     la, lb = _safe_log(a), _safe_log(b)
     c = cost.detach()
     f, g, it, ok = _potentials(la.detach(), lb.detach(), c, float(epsilon), warm, symmetric, tol, max_iter)
-    if not ok:
+    if not ok and warn:
         warnings.warn(f"Sinkhorn did not converge in {max_iter} sweeps at ε = {epsilon:g} (marginal error "
                       f"above {tol:g}); the value may be inaccurate: try a larger ε", RuntimeWarning,
                       stacklevel=2)
@@ -225,7 +225,7 @@ def torch_broadcast_shape(*shapes: Any) -> Any:
 
 def sinkhorn_divergence(a: Any, b: Any, cost: Any = None, epsilon: float = 0.5, *,
                         state: SinkhornState | None = None, tol: float = DEFAULT_TOL,
-                        max_iter: int = DEFAULT_MAX_ITER) -> Any:
+                        max_iter: int = DEFAULT_MAX_ITER, warn: bool = True) -> Any:
     r"""Debiased Sinkhorn divergence :math:`S_ε(a, b) = OT_ε(a,b) − ½OT_ε(a,a) − ½OT_ε(b,b)` (batched).
 
     Same arguments as :func:`entropic_ot`. ``state`` (a :class:`SinkhornState`, updated in place)
@@ -239,12 +239,10 @@ def sinkhorn_divergence(a: Any, b: Any, cost: Any = None, epsilon: float = 0.5, 
     0.0
     """
     ws = state if state is not None else SinkhornState()
-    ab, (pab, it1, ok1) = entropic_ot(a, b, cost, epsilon, warm=ws.ab, tol=tol, max_iter=max_iter,
-                                      return_state=True)
-    aa, ((faa, _), it2, ok2) = entropic_ot(a, a, cost, epsilon, warm=ws.aa, symmetric=True, tol=tol,
-                                           max_iter=max_iter, return_state=True)
-    bb, ((fbb, _), it3, ok3) = entropic_ot(b, b, cost, epsilon, warm=ws.bb, symmetric=True, tol=tol,
-                                           max_iter=max_iter, return_state=True)
+    kw = {"tol": tol, "max_iter": max_iter, "return_state": True, "warn": warn}
+    ab, (pab, it1, ok1) = entropic_ot(a, b, cost, epsilon, warm=ws.ab, **kw)
+    aa, ((faa, _), it2, ok2) = entropic_ot(a, a, cost, epsilon, warm=ws.aa, symmetric=True, **kw)
+    bb, ((fbb, _), it3, ok3) = entropic_ot(b, b, cost, epsilon, warm=ws.bb, symmetric=True, **kw)
     if state is not None:
         state.ab, state.aa, state.bb = pab, faa, fbb
         state.iterations, state.converged = it1 + it2 + it3, ok1 and ok2 and ok3
