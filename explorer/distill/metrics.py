@@ -34,8 +34,9 @@ __all__ = ["DistillMetrics", "entropy", "evaluate", "hallucination_mass", "mode_
 
 VENDI_CUTOFF = 1e-12
 """Tokens with p below this are left out of the Vendi eigenproblem (their eigenvalue share is < it)."""
-DEFAULT_LENGTH = 2.0
-"""Default Gaussian-kernel length scale (in token positions) of the Vendi similarity for ordered tokens."""
+DEFAULT_LENGTH = 0.05
+"""Default Gaussian-kernel length scale of the Vendi similarity for ordered tokens, as a share of the
+span of the token positions (5 tokens of 100): one bump of the peaks teachers counts as ≈ 1 item."""
 
 
 def entropy(p: Any) -> np.ndarray:
@@ -45,11 +46,12 @@ def entropy(p: Any) -> np.ndarray:
         return -np.sum(np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0), axis=-1)
 
 
-def vendi_score(p: Any, positions: Any = None, length: float = DEFAULT_LENGTH) -> float:
+def vendi_score(p: Any, positions: Any = None, length: float | None = None) -> float:
     r"""Vendi score of one distribution ``p`` (shape (V,)).
 
     ``positions`` None or ``length`` 0: K = I (VS = exp H). Otherwise
-    ``K_ij = exp(−(x_i − x_j)²/(2ℓ²))``.
+    ``K_ij = exp(−(x_i − x_j)²/(2ℓ²))`` with ℓ = ``length`` (in position units; default
+    :data:`DEFAULT_LENGTH` × the span of the positions).
 
     >>> round(vendi_score([0.25, 0.25, 0.25, 0.25]), 6)
     4.0
@@ -61,9 +63,11 @@ def vendi_score(p: Any, positions: Any = None, length: float = DEFAULT_LENGTH) -
         raise ValueError(f"p must be one distribution of shape (V,), got {p.shape}")
     if positions is None or length == 0:
         return float(math.exp(entropy(p)))
+    x = np.asarray(positions, dtype=float)
+    if length is None:
+        length = DEFAULT_LENGTH * float(x.max() - x.min())
     if not length > 0:
         raise ValueError(f"length must be ≥ 0, got {length!r}")
-    x = np.asarray(positions, dtype=float)
     keep = p > VENDI_CUTOFF * p.max()
     pk, xk = p[keep] / p[keep].sum(), x[keep]
     sq = np.sqrt(pk)
@@ -164,7 +168,7 @@ def _row_divergences(t: np.ndarray, s: np.ndarray, positions: np.ndarray, which:
 
 
 def evaluate(teacher: Any, student: Any, *, ordered: bool = True, positions: Any = None,
-             weights: Any = None, length: float = DEFAULT_LENGTH, share: float = 0.25,
+             weights: Any = None, length: float | None = None, share: float = 0.25,
              min_height: float = 0.1, which: Sequence[str] | None = None,
              params: Mapping[str, Mapping[str, float]] | None = None) -> DistillMetrics:
     """All metrics of ``student`` against ``teacher`` (arrays of shape (V,) or (C, V)).
@@ -187,9 +191,10 @@ def evaluate(teacher: Any, student: Any, *, ordered: bool = True, positions: Any
     which = list(dv.names()) if which is None else list(which)
     params = params or {}
     pos = x if ordered else None
+    ell = length if length is not None else DEFAULT_LENGTH * float(x.max() - x.min())
     ent_s, ent_t = entropy(s), entropy(t)
-    vendi_s = np.array([vendi_score(r, pos, length) for r in s])
-    vendi_t = np.array([vendi_score(r, pos, length) for r in t])
+    vendi_s = np.array([vendi_score(r, pos, ell) for r in s])
+    vendi_t = np.array([vendi_score(r, pos, ell) for r in t])
     recall = np.array([mode_recall(a, b, ordered, share, min_height) for a, b in zip(t, s, strict=True)])
     n_modes = int(round(np.dot(w, [teacher_modes(a, ordered, min_height)[0].size for a in t])))
     halluc = hallucination_mass(t, s)
@@ -209,5 +214,5 @@ def evaluate(teacher: Any, student: Any, *, ordered: bool = True, positions: Any
         mode_recall=float(np.dot(w, recall)), n_modes=n_modes, hallucination=float(np.dot(w, halluc)),
         divergences=divs,
         note=("Vendi with K = I (exp of entropy)" if not ordered else
-              f"Vendi with a Gaussian kernel of length {length:g} tokens") + f"; recall share {share:g}",
+              f"Vendi with a Gaussian kernel of length {ell:g}") + f"; recall share {share:g}",
     )
