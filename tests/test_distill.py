@@ -119,7 +119,7 @@ def test_reverse_kl_on_teacher_zeros_is_inf_or_the_documented_clamp():
     assert float(val.detach()) == math.inf
     clamped = loss("reverse_kl", z, t, floor=1e-3)
     tf = np.array([0.5, 0.5, 1e-3]) / 1.001
-    np.testing.assert_allclose(float(clamped), rel_entr(np.full(3, 1 / 3), tf).sum(), rtol=1e-12)
+    np.testing.assert_allclose(float(clamped.detach()), rel_entr(np.full(3, 1 / 3), tf).sum(), rtol=1e-12)
     clamped.backward()
     assert torch.isfinite(z.grad).all()
 
@@ -129,7 +129,7 @@ def test_gradients_finite_with_teacher_zeros(name):
     t, z0 = _pair(2, zeros=True)
     z = z0.clone().requires_grad_(True)
     val = loss(name, z, t, floor=0.0 if L.get(name).finite_on_teacher_zeros else 1e-6)
-    assert math.isfinite(float(val))
+    assert math.isfinite(float(val.detach()))
     val.backward()
     assert torch.isfinite(z.grad).all()
 
@@ -227,14 +227,14 @@ def test_generalized_js_moves_from_covering_to_seeking():
 
 
 def test_forward_kl_student_hallucinates_where_the_teacher_is_zero():
-    t = teachers.peaks(60, heights=(1.0, 1.0), width=2.0)  # exact zeros between and around the peaks
+    t = teachers.peaks(60, heights=(1.0, 1.0), width=1.0)  # exact zeros between and around the peaks
     assert np.any(t.probs == 0)
     fwd = distill(t, "unimodal", "kl", steps=200, seed=1, metrics=False)
     skew = distill(t, "unimodal", "skew_reverse_kl", steps=200, seed=1, metrics=False,
                    loss_params={"skew": 0.1})
-    h_fwd, h_rev = metrics.hallucination_mass(t.probs, fwd.student), metrics.hallucination_mass(t.probs,
-                                                                                                 skew.student)
-    assert h_fwd > 0.1 and h_rev < 0.5 * h_fwd
+    h_fwd = metrics.hallucination_mass(t.probs, fwd.student)
+    h_rev = metrics.hallucination_mass(t.probs, skew.student)
+    assert h_fwd > 0.3 and h_rev < 1e-6
 
 
 # -- metrics --------------------------------------------------------------------------------------
@@ -244,7 +244,7 @@ def test_vendi_score_reference_values():
     # two far-apart groups of 2 equal point masses: 2 distinct items under a wide kernel, 4 under a narrow one
     q = np.array([0.25, 0.25, 0, 0, 0, 0, 0, 0, 0.25, 0.25])
     np.testing.assert_allclose(metrics.vendi_score(q, np.arange(10), length=1e-3), 4.0, rtol=1e-9)
-    np.testing.assert_allclose(metrics.vendi_score(q, np.arange(10), length=1e3), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(metrics.vendi_score(q, np.arange(10), length=1e3), 1.0, rtol=1e-3)
     assert 1.9 < metrics.vendi_score(q, np.arange(10), length=0.5) < 4.0
 
 
@@ -254,7 +254,7 @@ def test_mode_recall_and_hallucination_on_hand_made_vectors():
     assert metrics.mode_recall(t, s_one) == 0.5
     assert metrics.mode_recall(t, t) == 1.0
     s_h = np.full(10, 0.1)
-    np.testing.assert_allclose(metrics.hallucination_mass(t, s_h), 0.3)
+    np.testing.assert_allclose(metrics.hallucination_mass(t, s_h), 0.4)
     modes, basin = metrics.teacher_modes(t)
     assert list(modes) == [2, 7]
 
@@ -344,7 +344,8 @@ def test_every_student_family_trains():
 
 
 def test_distill_bad_input():
-    t = teachers.peaks(30, heights=(1.0, 1.0), width=2.0)  # has exact zeros
+    t = teachers.peaks(30, heights=(1.0, 1.0), width=0.7)  # has exact zeros
+    assert np.any(t.probs == 0)
     with pytest.raises(ValueError, match="floor"):
         distill(t, "unimodal", "reverse_kl", steps=5)
     with pytest.raises(ValueError, match="ordered"):
