@@ -15,9 +15,9 @@ from scipy.spatial.distance import jensenshannon
 from scipy.special import rel_entr
 
 from explorer import divergences as dv
-from explorer.distributions import Categorical
 from explorer.distill import distill, loss, metrics, names, students, sweep, teachers
 from explorer.distill import losses as L
+from explorer.distributions import Categorical
 
 REPO = Path(__file__).resolve().parents[1]
 torch.set_num_threads(1)
@@ -219,7 +219,8 @@ def test_js_lies_between_forward_and_reverse_kl(three_peaks, fits):
 
 def test_generalized_js_moves_from_covering_to_seeking():
     t = teachers.peaks(100, heights=(1.0, 0.6, 0.3), width=4.0)
-    sw = sweep(t, "beta", [0.0, 0.5, 1.0], loss="generalized_js", steps=300, seed=0, floor=1e-9, metrics=False)
+    sw = sweep(t, "beta", [0.0, 0.5, 1.0], loss="generalized_js", steps=300, seed=0, floor=1e-9,
+               metrics=False)
     masses = [_top_mode_mass(t, r.student) for r in sw.results]
     assert masses[0] < 0.6 and masses[-1] > 0.9
     assert np.all(np.diff(masses) >= -1e-6)
@@ -255,7 +256,7 @@ def test_mode_recall_and_hallucination_on_hand_made_vectors():
     assert metrics.mode_recall(t, t) == 1.0
     s_h = np.full(10, 0.1)
     np.testing.assert_allclose(metrics.hallucination_mass(t, s_h), 0.4)
-    modes, basin = metrics.teacher_modes(t)
+    modes, _basin = metrics.teacher_modes(t)
     assert list(modes) == [2, 7]
 
 
@@ -308,7 +309,7 @@ def test_text_teacher_next_characters():
 
 def test_peaks_and_long_tail():
     t = teachers.peaks(50, heights=(2.0, 1.0), width=2.0)
-    modes, basin = metrics.teacher_modes(t.probs)
+    _modes, basin = metrics.teacher_modes(t.probs)
     np.testing.assert_allclose(t.probs[basin == 0].sum(), 2 / 3, atol=1e-6)
     lt = teachers.long_tail(20, 1.0)
     np.testing.assert_allclose(lt.probs[0] / lt.probs[9], 10.0)
@@ -362,7 +363,8 @@ def test_distill_bad_input():
 
 def test_sinkhorn_student_trains_and_reports():
     t = teachers.peaks(24, heights=(1.0, 1.0), width=1.5, background=0.02)
-    r = distill(t, "unimodal", "sinkhorn", steps=40, seed=0, loss_params={"epsilon": 4.0}, metrics=["sinkhorn"])
+    r = distill(t, "unimodal", "sinkhorn", steps=40, seed=0, loss_params={"epsilon": 4.0},
+                metrics=["sinkhorn"])
     assert r.loss_history[-1] < r.loss_history[0]
     ref = dv.compute("sinkhorn", Categorical(t.probs), Categorical(r.student), epsilon=0.5)
     np.testing.assert_allclose(r.metrics.divergences["sinkhorn"].value, ref, rtol=1e-6)
