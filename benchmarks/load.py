@@ -535,7 +535,7 @@ def main(argv=None) -> int:
                 server_args = args.server_arg or [f"--max-kernels={args.visitors + 2}"]
                 proc, base_url = start_server(server_args, log_path)
                 server_pid = proc.pid
-                pools = preheated_pools()
+                pools = 0 if any("preheat_kernel=False" in a for a in server_args) else preheated_pools()
                 if pools and not args.cold:
                     waited = wait_pools_filled(log_path, pools, timeout=min(300.0, args.timeout / 2))
                     print(f"load.py: {pools} preheated kernel pool(s) filled after {waited:.0f} s",
