@@ -210,6 +210,32 @@ def wait_pools_filled(log_path: Path, pools: int, timeout: float) -> float:
     return time.monotonic() - t0
 
 
+def wait_kernels_idle(server_pid: int, timeout: float, threshold: float = 5.0) -> float:
+    """Wait until every kernel of the server uses < ``threshold`` % CPU over two 1-s windows in a
+    row: the preheated kernels have finished executing their notebooks ("pool filled" in the log
+    only means their kernels started).  Returns the seconds waited."""
+    import psutil
+
+    t0 = time.monotonic()
+    calm = 0
+    while time.monotonic() - t0 < timeout and calm < 2:
+        procs = list(kernel_processes(server_pid).values())
+        for p in procs:
+            try:
+                p.cpu_percent(None)
+            except psutil.Error:
+                pass
+        time.sleep(1.0)
+        busy = 0
+        for p in procs:
+            try:
+                busy += p.cpu_percent(None) >= threshold
+            except psutil.Error:
+                pass
+        calm = calm + 1 if procs and not busy else 0
+    return time.monotonic() - t0
+
+
 def stop_server(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         proc.terminate()  # SIGTERM: Voila shuts its kernels down
@@ -538,7 +564,8 @@ def main(argv=None) -> int:
                 pools = 0 if any("preheat_kernel=False" in a for a in server_args) else preheated_pools()
                 if pools and not args.cold:
                     waited = wait_pools_filled(log_path, pools, timeout=min(300.0, args.timeout / 2))
-                    print(f"load.py: {pools} preheated kernel pool(s) filled after {waited:.0f} s",
+                    waited += wait_kernels_idle(server_pid, timeout=min(300.0, args.timeout / 2))
+                    print(f"load.py: {pools} preheated kernel(s) ready after {waited:.0f} s",
                           file=sys.stderr)
             results = asyncio.run(run(args, base_url, server_pid, deadline=t0 + args.timeout))
         finally:

@@ -258,9 +258,11 @@ def make_app_class():
             # The repository's voila.json first, whatever the current directory is.
             return config_dirs()
 
-        def landing_path(self) -> str | None:
+        def landing_path(self, prefix: str | None = None) -> str | None:
+            """The index page's path under ``prefix`` (default: ``base_url``, as browsers see it)."""
             if self.notebook_path is None and os.path.isfile(os.path.join(self.root_dir, INDEX_NOTEBOOK)):
-                return url_path_join(self.base_url, "voila/render", INDEX_NOTEBOOK)
+                root = self.base_url if prefix is None else prefix
+                return url_path_join(root, "voila/render", INDEX_NOTEBOOK)
             return None
 
         def init_handlers(self):
@@ -271,7 +273,10 @@ def make_app_class():
                 (rule[0], capped, *rule[2:]) if rule[1] is TornadoVoilaHandler else rule
                 for rule in super().init_handlers()
             ]
-            target = self.landing_path()
+            # The redirect is under server_url (the path the server sees): a proxy that strips a
+            # prefix (jupyter-server-proxy, nginx's proxy_redirect) puts the prefix back on
+            # Location itself; with base_url the prefix would be doubled.
+            target = self.landing_path(self.server_url)
             if target is None:
                 self.log.warning("No %s in %s: / shows the file list.", INDEX_NOTEBOOK, self.root_dir)
                 return handlers

@@ -132,6 +132,7 @@ def test_prints_the_url_on_start(error_server):
 
 # --- many visitors: the kernel cap, the tab-closed beacon, culling ---------------------------------
 
+PROXY_PREFIX = "/user/ada/explorer/"
 KERNEL_ID = re.compile(r'"kernelId":\s*"([0-9a-f-]{36})"')
 
 
@@ -187,13 +188,17 @@ def light_notebooks(tmp_path_factory) -> Path:
     notebooks = root / "nbs"
     notebooks.mkdir()
     _write_notebook(notebooks / "light.ipynb", "print('light page ready')")
+    _write_notebook(notebooks / "00_index.ipynb", "print('index')")
     return notebooks
 
 
 @pytest.fixture(scope="module")
 def capped_server(light_notebooks):
     server = Server(
-        ["--notebooks", str(light_notebooks), "--max-kernels=1"], cwd=light_notebooks.parent,
+        # behind a proxy that strips the prefix, as jupyter-server-proxy does on JupyterHub/Binder
+        ["--notebooks", str(light_notebooks), "--max-kernels=1",
+         f"--Voila.base_url={PROXY_PREFIX}", "--Voila.server_url=/"],
+        cwd=light_notebooks.parent,
         log=light_notebooks.parent / "capped.log",
     )
     try:
@@ -207,6 +212,7 @@ def test_cap_busy_page_and_beacon_frees_the_slot(capped_server):
     port = capped_server.port
     status, headers, first = _render_with_headers(port)
     assert status == 200 and "light page ready" in first
+    assert f'"baseUrl": "{PROXY_PREFIX}"' in first  # the page's own URLs go through the proxy
     kernel_id = KERNEL_ID.search(first).group(1)
     assert _kernel_alive(port, kernel_id)
 
@@ -224,6 +230,15 @@ def test_cap_busy_page_and_beacon_frees_the_slot(capped_server):
     status, headers, again = _render_with_headers(port)
     assert status == 200 and "light page ready" in again
     assert _beacon(port, KERNEL_ID.search(again).group(1), headers) == 204  # leave the slot free
+
+
+def test_behind_a_prefix_stripping_proxy(capped_server):
+    """Requests arrive without the prefix; links in pages carry it; the landing redirect is
+    server-relative (the proxy puts its prefix back on Location headers)."""
+    status, headers, _ = _get(capped_server.port, "/")
+    assert status == 302
+    assert headers["Location"] == "/voila/render/00_index.ipynb"
+    assert f"{PROXY_PREFIX}voila/render/00_index.ipynb" in capped_server.log.read_text()  # announced
 
 
 def test_beacon_without_the_xsrf_token_is_refused(capped_server):
