@@ -35,11 +35,11 @@ from jupyter_server._tz import utcnow
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from traitlets import Integer
 
-#: Resident memory of one visitor's kernel, MiB: the heaviest page (the mode-seeking page, which
-#: imports torch) measured with ``benchmarks/load.py`` (docs/deploy.md); lighter pages use less.
-KERNEL_RSS_MIB = 420
-#: The Voila server process itself, MiB (measured ~160-250 MB with a few pages open).
-SERVER_RSS_MIB = 300
+#: Resident memory of one visitor's kernel, MiB: the heaviest page (the mode-seeking page, 443 MiB,
+#: torch loaded) as measured by ``benchmarks/load.py`` (docs/deploy.md), rounded up.
+KERNEL_RSS_MIB = 450
+#: The Voila server process itself, MiB (measured 130-390 MiB, growing with open pages).
+SERVER_RSS_MIB = 400
 #: Share of the machine's memory the kernels may use when the cap is sized automatically.
 MEMORY_SHARE = 0.75
 #: Visitors per CPU core when the cap is sized automatically: kernels are idle most of the time

@@ -21,10 +21,10 @@ def test_default_cap_is_bounded_by_cpu_and_by_memory():
     # plenty of memory: 10 visitors per core
     assert _serving.default_max_kernels(64 * GiB, 2) == 20
     assert _serving.default_max_kernels(64 * GiB, 4) == 40
-    # 4 GiB: 0.75 * 4096 MiB - 300 MiB server = 2772 MiB -> 6 kernels of 420 MiB
-    assert _serving.default_max_kernels(4 * GiB, 8) == 6
-    # preheated kernels take their share first: (2772 - 3 * 420) // 420 = 3
-    assert _serving.default_max_kernels(4 * GiB, 8, pool_kernels=3) == 3
+    # 4 GiB: 0.75 * 4096 MiB - 400 MiB server = 2672 MiB -> 5 kernels of 450 MiB
+    assert _serving.default_max_kernels(4 * GiB, 8) == 5
+    # preheated kernels take their share first: (2672 - 3 * 450) // 450 = 2
+    assert _serving.default_max_kernels(4 * GiB, 8, pool_kernels=3) == 2
     # never below one, whatever the machine
     assert _serving.default_max_kernels(256 * 2**20, 1) == 1
 
