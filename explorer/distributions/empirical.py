@@ -73,6 +73,8 @@ class Empirical(Distribution):
         self.name = name
         if self.dim == 1 and np.ptp(x) == 0:
             raise ValueError("samples are all equal; a density cannot be estimated")
+        if self.dim > 1 and np.any(np.ptp(x, axis=0) == 0):
+            raise ValueError("samples are degenerate (a constant column); a density cannot be estimated")
         from explorer.kde import resolve_bandwidth
 
         try:
