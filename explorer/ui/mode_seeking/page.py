@@ -32,6 +32,7 @@ from explorer.ui.widgets import Controls, ErrorBox, FigureSlot, Job, LatestRunne
 
 DEFAULT_TARGET = "two_gaussians"
 DEFAULT_DIVERGENCES = ("kl", "reverse_kl", "js")
+MAIN_SPARE_TRACES = 60  # 3 divergences × (best + 8 restarts' optima) × a few mixture components
 TABS = (AlphaTab, LandscapeTab, PlaybackTab, WeightsTab, EstimatorsTab)
 
 
@@ -109,7 +110,8 @@ class ModeSeeking:
         self.progress.add_class("dx-progress")
         self.table = W.HTML("")
         self.table.add_class("dx-table")
-        self.figure = FigureSlot("dx-figure", on_shapes=self._handles_moved)
+        # spare traces: the fits stream in as restyles of hidden curves, not as new traces
+        self.figure = FigureSlot("dx-figure", on_shapes=self._handles_moved, spare=MAIN_SPARE_TRACES)
 
         self.tab_list = [cls(self.state, self.errors, c, background=background) for cls in TABS]
         self.tabs = W.Tab(children=[t.widget for t in self.tab_list])
