@@ -139,9 +139,10 @@ def log_density(x_eval: Any, data: Any, bandwidth: Any = None, kernel: str | Ker
     n = data.shape[0]
     wn = np.full(n, 1.0 / n) if w is None else w
     centres, cw = reflect(data, wn, bnd)
-    logw = None if (w is None and bnd is None) else np.log(np.maximum(cw, 0.0))
-    if logw is not None:
-        logw[cw == 0] = -np.inf
+    logw = None
+    if w is not None or bnd is not None:
+        with np.errstate(divide="ignore"):          # zero weight: log 0 = -inf, that point drops out
+            logw = np.log(cw)
     if d == 1:
         shape = xe.shape
         flat = xe.reshape(-1)
