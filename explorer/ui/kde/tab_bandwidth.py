@@ -235,22 +235,26 @@ class BandwidthTab(Tab):
         self.truth = src.truth() if src.truth is not None else None
         positive = bool(np.min(x) > 0)
         self.reflect.layout.display = None if positive else "none"
-        if self.truth is not None:
-            lo, hi = (float(v) for v in self.truth.plot_range())
-        else:
-            lo, hi = float(np.min(x)), float(np.max(x))
-            pad = 0.15 * (hi - lo)
-            lo, hi = lo - pad, hi + pad
-        if positive and self.reflect.value:
-            lo = max(lo, 0.0)
-        self.grid = np.linspace(lo, hi, GRID_POINTS)
-        self.truth_pdf = None if self.truth is None else np.asarray(self.truth.pdf(self.grid), dtype=float)
         self._known = {bw.method: bw.h}
         with self.controls.muted():
             if not positive:
                 self.reflect.value = False
             set_range(self.h, kde.BANDWIDTH.scaled(float(np.std(x))), bw.h)
         self.reanalyse()
+
+    def _make_grid(self) -> None:
+        """The plotting window: the truth's range, or the data's ± 15 % (from 0 when reflecting)."""
+        x = self.x
+        if self.truth is not None:
+            lo, hi = (float(v) for v in self.truth.plot_range())
+        else:
+            lo, hi = float(np.min(x)), float(np.max(x))
+            pad = 0.15 * (hi - lo)
+            lo, hi = lo - pad, hi + pad
+        if self.boundary is not None:
+            lo = self.boundary
+        self.grid = np.linspace(lo, hi, GRID_POINTS)
+        self.truth_pdf = None if self.truth is None else np.asarray(self.truth.pdf(self.grid), dtype=float)
 
     @property
     def boundary(self) -> float | None:
@@ -261,6 +265,7 @@ class BandwidthTab(Tab):
         if self.x.size == 0:
             return
         self.analysis = Analysis(selectors=dict(self._known))
+        self._make_grid()
         self._estimate()
         self.draw()
         x, truth, kernel, boundary = self.x, self.truth, self.kernel.value, self.boundary
