@@ -24,7 +24,8 @@ __all__ = ["TRACE", "View", "analysis_updates", "figure", "move_h", "rule_colour
 TRACE = {name: i for i, name in enumerate(
     ("histogram", "truth", "estimate", "rug", "ise", "kl", "sel_ise", "sel_kl", "oracle_ise", "oracle_kl"))}
 RUG_MAX = 500
-HEIGHT = 470
+HEIGHT = 480
+WIDTH = 1180
 
 
 def rule_colour(name: str) -> str:
@@ -105,7 +106,8 @@ def figure(v: View) -> go.Figure:
     annotations = [*fig.layout.annotations, go.layout.Annotation(
         text=_note(v), xref="x2 domain", yref="y2 domain", x=0.5, y=0.2, showarrow=False,
         font={"size": 12, "color": "#555"})]
-    fig.update_layout(height=HEIGHT, template="plotly_white", margin={"l": 50, "r": 20, "t": 40, "b": 45},
+    fig.update_layout(height=HEIGHT, width=WIDTH, template="plotly_white",
+                      margin={"l": 50, "r": 20, "t": 40, "b": 45},
                       shapes=shapes, annotations=annotations, bargap=0,
                       legend={"orientation": "h", "x": 0, "y": -0.12, "font": {"size": 12}})
     fig.layout.annotations[0].update(font={"size": 13})

@@ -26,6 +26,7 @@ THRESHOLD_COLOURS = {"h_G": "#c0392b", "h_CLT": "#1e8449", "h_KL": "#6c3483"}
 MAP_ALPHA = (0.02, 1.0)
 MAP_H = (0.05, 5.0)
 HEIGHT = 760
+WIDTH = 1180
 TRACE = {name: i for i, name in enumerate(("histogram", "share", "participation", "participation_limit",
                                            "kl", "kl_limit", "kl_min", "map_point"))}
 HIST_MODES = {"log_rho": "(1/d) ln ρ̂_h(x)", "log_ratio": "ln R = ln ρ̂_h(x) − ln E[ρ̂_h(x) | x]"}
@@ -117,7 +118,8 @@ def figure(v: HighDimView) -> go.Figure:
                                                     text=name.replace("h_", "h<sub>") + "</sub>",
                                                     showarrow=False, yanchor="bottom",
                                                     font={"size": 11, "color": colour}))
-    fig.update_layout(height=HEIGHT, template="plotly_white", margin={"l": 55, "r": 20, "t": 45, "b": 40},
+    fig.update_layout(height=HEIGHT, width=WIDTH, template="plotly_white",
+                      margin={"l": 55, "r": 20, "t": 45, "b": 40},
                       shapes=shapes, annotations=annotations, bargap=0.02,
                       legend={"orientation": "v", "x": 1.0, "xanchor": "right", "y": 1.0,
                               "font": {"size": 11},

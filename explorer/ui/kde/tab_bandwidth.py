@@ -93,8 +93,7 @@ def _rules_html() -> str:
 
 
 INTRO = """
-<b>How much smoothing?</b> A kernel density estimate puts a small bump of width <i>h</i> on every
-data point. Too small an <i>h</i> and the estimate is spiky noise (variance); too large and the
+<b>How much smoothing?</b> Too small an <i>h</i> and the estimate is spiky noise (variance); too large and the
 modes melt into one (bias). Drag the bandwidth: every selector's choice is marked under the slider
 (click one to jump there). For a <b>toy</b> target the true density is known, so the right-hand
 plots show the actual error of each choice and the <b>oracle</b> — the bandwidth a selector would
