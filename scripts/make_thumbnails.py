@@ -21,8 +21,10 @@ sys.path.insert(0, str(ROOT))
 CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
-# the page is idle when no status line says that work is still running
-IDLE = "() => [...document.querySelectorAll('.dx-status')].every(s => !s.innerText.includes('Fitting'))"
+# the page is idle when no status line says that work is still running (mode-seeking: "Fitting …",
+# KDE lab: "computing …")
+IDLE = ("() => [...document.querySelectorAll('.dx-status')].every(s => !s.innerText.includes('Fitting') "
+        "&& !s.innerText.includes('computing'))")
 
 
 def free_port() -> int:

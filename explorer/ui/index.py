@@ -44,6 +44,15 @@ DEMOS: list[Demo] = [
         "optimum, an α slider from seeking to covering, and how many samples an estimator needs.",
         thumbnail="02_mode_seeking.png",
     ),
+    Demo(
+        notebook="03_kde.ipynb",
+        title="Kernel density estimation",
+        sentence="How much smoothing does a KDE need? Drag the bandwidth and see where Silverman, Scott, "
+        "ISJ and cross-validation put it against the true error and the oracle, up to a million points; "
+        "then watch the estimate fall apart in high dimension — Biroli & Mézard's CLT, stable and "
+        "extreme-value regimes, simulated, with real 64-D digits on the map.",
+        thumbnail="03_kde.png",
+    ),
 ]
 
 CARD_CSS = """
