@@ -44,6 +44,14 @@ DEMOS: list[Demo] = [
         "optimum, an α slider from seeking to covering, and how many samples an estimator needs.",
         thumbnail="02_mode_seeking.png",
     ),
+    Demo(
+        notebook="04_information_bottleneck.ipynb",
+        title="Information bottleneck",
+        sentence="The IB curve of a joint distribution with its phase transitions and the Gaussian closed "
+        "form; a network's layers in the information plane (tanh vs ReLU, binning vs adaptive); and every "
+        "mutual-information estimator against tasks with a known answer.",
+        thumbnail="04_information_bottleneck.png",
+    ),
 ]
 
 CARD_CSS = """
