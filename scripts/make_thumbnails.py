@@ -21,10 +21,11 @@ sys.path.insert(0, str(ROOT))
 CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
-# the page is idle when no status line says that work is still running (mode-seeking: "Fitting …",
-# KDE lab: "computing …")
-IDLE = ("() => [...document.querySelectorAll('.dx-status')].every(s => !s.innerText.includes('Fitting') "
-        "&& !s.innerText.includes('computing'))")
+# the page is idle when no status line says that work is still running (the mode-seeking fits,
+# the information-bottleneck page's IB curves)
+BUSY = ("Fitting", "computing", "computing the IB curve", "Training live", "estimating")
+IDLE = ("() => [...document.querySelectorAll('.dx-status')].every(s => !" + repr(list(BUSY))
+        + ".some(w => s.innerText.includes(w)))")
 
 
 def free_port() -> int:

@@ -47,6 +47,7 @@ def test_preheat_only_for_index_and_demos():
         "01_divergence_calculator.ipynb",
         "02_mode_seeking.ipynb",
         "03_kde.ipynb",
+        "04_information_bottleneck.ipynb",
     }
     for name in pools:
         assert name == "default" or (REPO_ROOT / "notebooks" / name).is_file(), name

@@ -53,6 +53,14 @@ DEMOS: list[Demo] = [
         "extreme-value regimes, simulated, with real 64-D digits on the map.",
         thumbnail="03_kde.png",
     ),
+    Demo(
+        notebook="04_information_bottleneck.ipynb",
+        title="Information bottleneck",
+        sentence="The IB curve of a joint distribution with its phase transitions and the Gaussian closed "
+        "form; a network's layers in the information plane (tanh vs ReLU, binning vs adaptive); and every "
+        "mutual-information estimator against tasks with a known answer.",
+        thumbnail="04_information_bottleneck.png",
+    ),
 ]
 
 CARD_CSS = """
