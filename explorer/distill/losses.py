@@ -400,8 +400,8 @@ def prepare(student_logits: Any, teacher: Any, temperature: float = 1.0, teacher
     if tt.shape[-1] != v:
         raise ValueError(f"teacher has {tt.shape[-1]} tokens on its last axis, the student {v}")
     try:
-        torch.broadcast_shapes(tt.shape, z.shape)
-    except RuntimeError:
+        np.broadcast_shapes(tuple(tt.shape), tuple(z.shape))
+    except ValueError:
         raise ValueError(f"teacher shape {tuple(tt.shape)} does not broadcast with student shape "
                          f"{tuple(z.shape)}") from None
     if not (isinstance(temperature, int | float) and not isinstance(temperature, bool)

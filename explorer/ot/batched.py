@@ -42,6 +42,8 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 __all__ = ["OMEGA", "SinkhornState", "entropic_ot", "sinkhorn_divergence", "squared_index_cost"]
 
 OMEGA = 1.5
@@ -202,7 +204,7 @@ def entropic_ot(a: Any, b: Any, cost: Any = None, epsilon: float = 0.5, *, warm:
     ``max_iter`` sweeps did not reach ``tol``.
     """
     a, b, cost = _check(a, b, cost, epsilon)
-    shape = torch_broadcast_shape(a.shape, b.shape, cost.shape[:-1])
+    shape = np.broadcast_shapes(tuple(a.shape), tuple(b.shape), tuple(cost.shape[:-1]))
     a, b = a.expand(shape), b.expand(shape)
     la, lb = _safe_log(a), _safe_log(b)
     c = cost.detach()
@@ -215,12 +217,6 @@ def entropic_ot(a: Any, b: Any, cost: Any = None, epsilon: float = 0.5, *, warm:
     if return_state:
         return value, ((f, g), it, ok)
     return value
-
-
-def torch_broadcast_shape(*shapes: Any) -> Any:
-    import torch
-
-    return torch.broadcast_shapes(*shapes)
 
 
 def sinkhorn_divergence(a: Any, b: Any, cost: Any = None, epsilon: float = 0.5, *,
