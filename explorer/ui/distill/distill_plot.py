@@ -20,11 +20,11 @@ from explorer.ui._common import fmt_value
 from explorer.ui.distill.colours import loss_colour
 from explorer.ui.widgets.theme import P_COLOUR, fill
 
-__all__ = ["BETA_UIDS", "can_update_students", "figure", "update_beta", "update_students"]
+__all__ = ["BETA_META", "can_update_students", "figure", "update_beta", "update_students"]
 
-BETA_UIDS = ("dx-beta-student", "dx-beta-vendi", "dx-beta-recall")
-SOFT_UID = "dx-softened-teacher"
-STUDENT_UID = "dx-student-"
+BETA_META = ("dx-beta-student", "dx-beta-vendi", "dx-beta-recall")
+SOFT_META = "dx-softened-teacher"
+STUDENT_META = "dx-student-"
 HEIGHT = 760
 TEACHER_FILL = fill(P_COLOUR, 0.45)
 
@@ -41,79 +41,225 @@ def _row(probs: np.ndarray, row: int) -> np.ndarray:
 def _student_trace(teacher: Any, y: np.ndarray, name: str, colour: str, **kw: Any) -> go.Scatter:
     hover = f"{html.escape(name)}<br>token %{{x}}: %{{y:.3g}}<extra></extra>"
     if teacher.ordered:
-        return go.Scatter(x=_x(teacher), y=y, name=name, mode="lines", line={"color": colour, "width": 2.5},
-                          hovertemplate=hover, **kw)
-    return go.Scatter(x=_x(teacher), y=y, name=name, mode="markers",
-                      marker={"color": colour, "size": 9, "symbol": "diamond", "line": {"width": 1, "color": "white"}},
-                      hovertemplate=hover, **kw)
+        return go.Scatter(
+            x=_x(teacher),
+            y=y,
+            name=name,
+            mode="lines",
+            line={"color": colour, "width": 2.5},
+            hovertemplate=hover,
+            **kw,
+        )
+    return go.Scatter(
+        x=_x(teacher),
+        y=y,
+        name=name,
+        mode="markers",
+        marker={"color": colour, "size": 9, "symbol": "diamond", "line": {"width": 1, "color": "white"}},
+        hovertemplate=hover,
+        **kw,
+    )
 
 
 def _teacher_trace(teacher: Any, row: int, name: str = "teacher t", showlegend: bool = True) -> go.Bar:
-    return go.Bar(x=_x(teacher), y=_row(teacher.probs, row), name=name, marker={"color": TEACHER_FILL,
-                  "line": {"width": 0}}, showlegend=showlegend, hovertemplate="teacher<br>token %{x}: %{y:.3g}"
-                  "<extra></extra>")
+    return go.Bar(
+        x=_x(teacher),
+        y=_row(teacher.probs, row),
+        name=name,
+        marker={"color": TEACHER_FILL, "line": {"width": 0}},
+        showlegend=showlegend,
+        hovertemplate="teacher<br>token %{x}: %{y:.3g}<extra></extra>",
+    )
 
 
-def figure(teacher: Any, students: Sequence[tuple[str, Any]], temperature: float, row: int,
-           sweep: Any, beta: float, context: str = "") -> go.Figure:
+def figure(
+    teacher: Any,
+    students: Sequence[tuple[str, Any]],
+    temperature: float,
+    row: int,
+    sweep: Any,
+    beta: float,
+    context: str = "",
+) -> go.Figure:
     """The whole figure. ``students``: ``(loss name, DistillResult)`` to draw; ``sweep``: the β
     :class:`~explorer.distill.DistillSweep` at this temperature, or None while it is computed."""
     top = _top_title(temperature, context)
-    fig = make_subplots(rows=2, cols=2, specs=[[{"colspan": 2}, None], [{}, {"secondary_y": True}]],
-                        row_heights=[0.56, 0.44], vertical_spacing=0.13, horizontal_spacing=0.09,
-                        subplot_titles=(top, _beta_title(sweep, beta), "Diversity of the JSD(β) student along β"))
+    fig = make_subplots(
+        rows=2,
+        cols=2,
+        specs=[[{"colspan": 2}, None], [{}, {"secondary_y": True}]],
+        row_heights=[0.56, 0.44],
+        vertical_spacing=0.13,
+        horizontal_spacing=0.09,
+        subplot_titles=(top, _beta_title(sweep, beta), "Diversity of the JSD(β) student along β"),
+    )
     fig.add_trace(_teacher_trace(teacher, row), row=1, col=1)
-    fig.add_trace(go.Scatter(x=_x(teacher), y=_row(teacher.probs, row), uid=SOFT_UID, mode="lines",
-                             line={"color": P_COLOUR, "width": 1.5, "dash": "dot", "shape": "hvh"}), row=1, col=1)
+    fig.add_trace(
+        go.Scatter(
+            x=_x(teacher),
+            y=_row(teacher.probs, row),
+            meta=SOFT_META,
+            mode="lines",
+            line={"color": P_COLOUR, "width": 1.5, "dash": "dot", "shape": "hvh"},
+        ),
+        row=1,
+        col=1,
+    )
     for name, res in students:
-        fig.add_trace(_student_trace(teacher, _row(res.student, row), "", loss_colour(name), legendgroup=name,
-                                     uid=STUDENT_UID + name), row=1, col=1)
+        fig.add_trace(
+            _student_trace(
+                teacher,
+                _row(res.student, row),
+                "",
+                loss_colour(name),
+                legendgroup=name,
+                meta=STUDENT_META + name,
+            ),
+            row=1,
+            col=1,
+        )
     _set_students(fig, teacher, students, temperature, row, context)
     colour = loss_colour("generalized_js")
     fig.add_trace(_teacher_trace(teacher, row, showlegend=False), row=2, col=1)
-    fig.add_trace(_student_trace(teacher, np.zeros(teacher.vocab_size), "JSD(β) student", colour,
-                                 uid=BETA_UIDS[0], showlegend=False), row=2, col=1)
+    fig.add_trace(
+        _student_trace(
+            teacher,
+            np.zeros(teacher.vocab_size),
+            "JSD(β) student",
+            colour,
+            meta=BETA_META[0],
+            showlegend=False,
+        ),
+        row=2,
+        col=1,
+    )
     if sweep is not None and sweep.results:
         b = sweep.values[: len(sweep.results)]
         vendi, recall = sweep.curve("vendi"), sweep.curve("mode recall")
         t_vendi = sweep.results[0].metrics.teacher_vendi
-        fig.add_trace(go.Scatter(x=[0, 1], y=[t_vendi, t_vendi], mode="lines", showlegend=False,
-                                 line={"color": P_COLOUR, "dash": "dot", "width": 1.5}, name="teacher's Vendi",
-                                 hovertemplate="teacher's Vendi score %{y:.3g}<extra></extra>"), row=2, col=2)
-        fig.add_trace(go.Scatter(x=b, y=vendi, mode="lines", name="Vendi score", showlegend=False,
-                                 line={"color": colour, "width": 2.5},
-                                 hovertemplate="β %{x}: Vendi %{y:.3g}<extra></extra>"), row=2, col=2)
-        fig.add_trace(go.Scatter(x=b, y=recall, mode="lines", name="mode recall", showlegend=False,
-                                 line={"color": "#555", "width": 2, "dash": "dash"},
-                                 hovertemplate="β %{x}: mode recall %{y:.2f}<extra></extra>"),
-                      row=2, col=2, secondary_y=True)
-        fig.add_trace(go.Scatter(x=[b[0]], y=[vendi[0]], mode="markers", uid=BETA_UIDS[1], showlegend=False,
-                                 marker={"color": colour, "size": 13, "line": {"width": 2, "color": "black"}},
-                                 hoverinfo="skip"), row=2, col=2)
-        fig.add_trace(go.Scatter(x=[b[0]], y=[recall[0]], mode="markers", uid=BETA_UIDS[2], showlegend=False,
-                                 marker={"color": "#555", "size": 11, "symbol": "square",
-                                         "line": {"width": 2, "color": "black"}}, hoverinfo="skip"),
-                      row=2, col=2, secondary_y=True)
-        fig.add_annotation(text=f"teacher: {fmt_value(t_vendi)}", x=1, y=t_vendi, xanchor="right",
-                           yanchor="bottom", showarrow=False, font={"size": 11, "color": P_COLOUR},
-                           row=2, col=2)
+        fig.add_trace(
+            go.Scatter(
+                x=[0, 1],
+                y=[t_vendi, t_vendi],
+                mode="lines",
+                showlegend=False,
+                line={"color": P_COLOUR, "dash": "dot", "width": 1.5},
+                name="teacher's Vendi",
+                hovertemplate="teacher's Vendi score %{y:.3g}<extra></extra>",
+            ),
+            row=2,
+            col=2,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=b,
+                y=vendi,
+                mode="lines",
+                name="Vendi score",
+                showlegend=False,
+                line={"color": colour, "width": 2.5},
+                hovertemplate="β %{x}: Vendi %{y:.3g}<extra></extra>",
+            ),
+            row=2,
+            col=2,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=b,
+                y=recall,
+                mode="lines",
+                name="mode recall",
+                showlegend=False,
+                line={"color": "#555", "width": 2, "dash": "dash"},
+                hovertemplate="β %{x}: mode recall %{y:.2f}<extra></extra>",
+            ),
+            row=2,
+            col=2,
+            secondary_y=True,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=[b[0]],
+                y=[vendi[0]],
+                mode="markers",
+                meta=BETA_META[1],
+                showlegend=False,
+                marker={"color": colour, "size": 13, "line": {"width": 2, "color": "black"}},
+                hoverinfo="skip",
+            ),
+            row=2,
+            col=2,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=[b[0]],
+                y=[recall[0]],
+                mode="markers",
+                meta=BETA_META[2],
+                showlegend=False,
+                marker={
+                    "color": "#555",
+                    "size": 11,
+                    "symbol": "square",
+                    "line": {"width": 2, "color": "black"},
+                },
+                hoverinfo="skip",
+            ),
+            row=2,
+            col=2,
+            secondary_y=True,
+        )
+        fig.add_annotation(
+            text=f"teacher: {fmt_value(t_vendi)}",
+            x=1,
+            y=t_vendi,
+            xanchor="right",
+            yanchor="bottom",
+            showarrow=False,
+            font={"size": 11, "color": P_COLOUR},
+            row=2,
+            col=2,
+        )
     else:
-        fig.add_annotation(text="computing the β sweep…", x=0.5, y=0.5, showarrow=False,
-                           font={"size": 14, "color": "#777"}, row=2, col=2)
+        fig.add_annotation(
+            text="computing the β sweep…",
+            x=0.5,
+            y=0.5,
+            showarrow=False,
+            font={"size": 14, "color": "#777"},
+            row=2,
+            col=2,
+        )
     fig.update_xaxes(title_text="token" if teacher.ordered else "next character", row=1, col=1)
     fig.update_yaxes(title_text="probability", row=1, col=1)
     fig.update_xaxes(title_text="token" if teacher.ordered else "next character", row=2, col=1)
     fig.update_yaxes(title_text="probability", row=2, col=1)
-    fig.update_xaxes(title_text="β   (0: forward KL, mode-covering  →  1: reverse KL, mode-seeking)",
-                     range=[-0.03, 1.03], row=2, col=2)
+    fig.update_xaxes(
+        title_text="β   (0: forward KL, mode-covering  →  1: reverse KL, mode-seeking)",
+        range=[-0.03, 1.03],
+        row=2,
+        col=2,
+    )
     fig.update_yaxes(title_text="Vendi score (effective modes)", rangemode="tozero", row=2, col=2)
-    fig.update_yaxes(title_text="teacher-mode recall", range=[-0.05, 1.05], secondary_y=True, row=2, col=2,
-                     showgrid=False)
-    fig.update_layout(height=HEIGHT, template="plotly_white", barmode="overlay", bargap=0.05,
-                      margin={"l": 60, "r": 60, "t": 40, "b": 50},
-                      legend={"orientation": "v", "x": 1.0, "xanchor": "right", "y": 1.0,
-                              "bgcolor": "rgba(255,255,255,0.8)", "font": {"size": 12}},
-                      font={"size": 13})
+    fig.update_yaxes(
+        title_text="teacher-mode recall", range=[-0.05, 1.05], secondary_y=True, row=2, col=2, showgrid=False
+    )
+    fig.update_layout(
+        height=HEIGHT,
+        template="plotly_white",
+        barmode="overlay",
+        bargap=0.05,
+        margin={"l": 60, "r": 60, "t": 40, "b": 50},
+        legend={
+            "orientation": "v",
+            "x": 1.0,
+            "xanchor": "right",
+            "y": 1.0,
+            "bgcolor": "rgba(255,255,255,0.8)",
+            "font": {"size": 12},
+        },
+        font={"size": 13},
+    )
     _set_beta(fig, teacher, sweep, beta, row)
     return fig
 
@@ -126,16 +272,20 @@ def _student_label(name: str, res: Any) -> str:
     return f"{L.get(name).label} ({name}): D = {fmt_value(res.final_loss)}"
 
 
-def _set_students(fig: Any, teacher: Any, students: Sequence[tuple[str, Any]], temperature: float, row: int,
-                  context: str) -> None:
+def _set_students(
+    fig: Any, teacher: Any, students: Sequence[tuple[str, Any]], temperature: float, row: int, context: str
+) -> None:
     """Point the top panel's traces at ``students`` trained at ``temperature``."""
     fig.layout.annotations[0].text = _top_title(temperature, context)
-    traces = {t.uid: t for t in fig.data}
-    soft = traces[SOFT_UID]
-    soft.update(y=_row(teacher.softened(temperature), row), visible=temperature != 1.0,
-                name=f"softened teacher t^(1/{temperature:g})")
+    traces = {t.meta: t for t in fig.data}
+    soft = traces[SOFT_META]
+    soft.update(
+        y=_row(teacher.softened(temperature), row),
+        visible=temperature != 1.0,
+        name=f"softened teacher t^(1/{temperature:g})",
+    )
     for name, res in students:
-        traces[STUDENT_UID + name].update(y=_row(res.student, row), name=_student_label(name, res))
+        traces[STUDENT_META + name].update(y=_row(res.student, row), name=_student_label(name, res))
 
 
 def can_update_students(widget: Any, students: Sequence[tuple[str, Any]]) -> bool:
@@ -143,12 +293,13 @@ def can_update_students(widget: Any, students: Sequence[tuple[str, Any]]) -> boo
     only changes their values)."""
     if widget is None:
         return False
-    have = [t.uid[len(STUDENT_UID):] for t in widget.data if t.uid and t.uid.startswith(STUDENT_UID)]
+    have = [t.meta[len(STUDENT_META) :] for t in widget.data if t.meta and t.meta.startswith(STUDENT_META)]
     return have == [n for n, _ in students]
 
 
-def update_students(widget: Any, teacher: Any, students: Sequence[tuple[str, Any]], temperature: float,
-                    row: int, context: str) -> None:
+def update_students(
+    widget: Any, teacher: Any, students: Sequence[tuple[str, Any]], temperature: float, row: int, context: str
+) -> None:
     """A temperature move on trained students: new values for the same traces (inside the caller's batch)."""
     _set_students(widget, teacher, students, temperature, row, context)
 
@@ -158,21 +309,23 @@ def _beta_title(sweep: Any, beta: float) -> str:
         return f"Generalised JS at β = {beta:g} (computing…)"
     r = sweep.at(beta)
     m = r.metrics
-    return (f"Generalised JS, β = {r.loss_params['beta']:g}: Vendi {fmt_value(m.vendi)}, "
-            f"recall {m.mode_recall:.2f}")
+    return (
+        f"Generalised JS, β = {r.loss_params['beta']:g}: Vendi {fmt_value(m.vendi)}, "
+        f"recall {m.mode_recall:.2f}"
+    )
 
 
 def _set_beta(fig: Any, teacher: Any, sweep: Any, beta: float, row: int) -> None:
     """Point the β traces of ``fig`` (a Figure or the live FigureWidget) at ``beta``."""
-    traces = {t.uid: t for t in fig.data if t.uid in BETA_UIDS}
+    traces = {t.meta: t for t in fig.data if t.meta in BETA_META}
     fig.layout.annotations[1].text = _beta_title(sweep, beta)
     if sweep is None or not sweep.results:
         return
     r = sweep.at(beta)
     b = float(r.loss_params["beta"])
-    traces[BETA_UIDS[0]].y = _row(r.student, row)
-    traces[BETA_UIDS[1]].update(x=[b], y=[r.metrics.vendi])
-    traces[BETA_UIDS[2]].update(x=[b], y=[r.metrics.mode_recall])
+    traces[BETA_META[0]].y = _row(r.student, row)
+    traces[BETA_META[1]].update(x=[b], y=[r.metrics.vendi])
+    traces[BETA_META[2]].update(x=[b], y=[r.metrics.mode_recall])
 
 
 def update_beta(widget: Any, teacher: Any, sweep: Any, beta: float, row: int) -> None:

@@ -32,11 +32,15 @@ def metrics_html(teacher: Any, students: Sequence[tuple[str, Any]], notes: dict[
     if not students:
         return ""
     m0 = students[0][1].metrics
-    head = ("<tr><th>trained under</th><th>behaviour</th><th>loss at fit</th><th>entropy H</th>"
-            "<th>Vendi score</th><th>mode recall</th><th>hallucination</th><th>notes</th></tr>")
-    rows = [f"<tr><td>{_tag('teacher t', P_COLOUR)}</td><td></td><td></td>{_num(m0.teacher_entropy)}"
-            f"{_num(m0.teacher_vendi)}<td class='num'>{m0.n_modes} modes</td><td class='num'>0</td>"
-            f"<td class='props'>{html.escape(teacher.description)}</td></tr>"]
+    head = (
+        "<tr><th>trained under</th><th>behaviour</th><th>loss at fit</th><th>entropy H</th>"
+        "<th>Vendi score</th><th>mode recall</th><th>hallucination</th><th>notes</th></tr>"
+    )
+    rows = [
+        f"<tr><td>{_tag('teacher t', P_COLOUR)}</td><td></td><td></td>{_num(m0.teacher_entropy)}"
+        f"{_num(m0.teacher_vendi)}<td class='num'>{m0.n_modes} modes</td><td class='num'>0</td>"
+        f"<td class='props'>{html.escape(teacher.description)}</td></tr>"
+    ]
     for name, r in students:
         entry = L.get(name)
         m = r.metrics
@@ -50,7 +54,8 @@ def metrics_html(teacher: Any, students: Sequence[tuple[str, Any]], notes: dict[
             f"<td>{_tag(behaviour, BEHAVIOUR_COLOURS.get(behaviour, '#777'))}</td>"
             f"{_num(r.final_loss)}{_num(m.entropy)}{_num(m.vendi)}"
             f"<td class='num'>{recalled} of {m.n_modes}</td>{_num(m.hallucination)}"
-            f"<td class='props'>{html.escape(note)}</td></tr>")
+            f"<td class='props'>{html.escape(note)}</td></tr>"
+        )
     return f"<table>{head}{''.join(rows)}</table>"
 
 
@@ -59,8 +64,11 @@ def divergences_html(students: Sequence[tuple[str, Any]]) -> str:
     if not students:
         return ""
     names = list(students[0][1].metrics.divergences)
-    head = "<tr><th>D(t‖s)</th>" + "".join(
-        f"<th>{_tag(L.get(n).label, loss_colour(n))}</th>" for n, _ in students) + "<th>why ∞</th></tr>"
+    head = (
+        "<tr><th>D(t‖s)</th>"
+        + "".join(f"<th>{_tag(L.get(n).label, loss_colour(n))}</th>" for n, _ in students)
+        + "<th>why ∞</th></tr>"
+    )
     rows = []
     for d in names:
         cells, why = [], ""
@@ -70,6 +78,8 @@ def divergences_html(students: Sequence[tuple[str, Any]]) -> str:
             if math.isinf(v.value) and v.note and not why:
                 why = v.note
         entry = dv.get(d)
-        rows.append(f"<tr><td>{html.escape(entry.label)} <span class='props'>({d})</span></td>{''.join(cells)}"
-                    f"<td class='props'>{html.escape(why)}</td></tr>")
+        rows.append(
+            f"<tr><td>{html.escape(entry.label)} <span class='props'>({d})</span></td>{''.join(cells)}"
+            f"<td class='props'>{html.escape(why)}</td></tr>"
+        )
     return f"<table>{head}{''.join(rows)}</table>"

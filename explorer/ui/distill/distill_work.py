@@ -20,8 +20,19 @@ import numpy as np
 from explorer.distill import losses as L
 from explorer.ui.widgets import Cancelled, Job
 
-__all__ = ["BETAS", "FLOOR", "STEPS", "SWEEP_LOSS", "SWEEP_METRICS", "SWEEP_TEMPERATURE", "TEMPERATURES", "FitSpec", "Snapshot",
-           "floor_for", "run"]
+__all__ = [
+    "BETAS",
+    "FLOOR",
+    "STEPS",
+    "SWEEP_LOSS",
+    "SWEEP_METRICS",
+    "SWEEP_TEMPERATURE",
+    "TEMPERATURES",
+    "FitSpec",
+    "Snapshot",
+    "floor_for",
+    "run",
+]
 
 TEMPERATURES = (0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0)
 BETAS = tuple(float(b) for b in np.round(np.linspace(0.0, 1.0, 21), 3))
@@ -83,8 +94,11 @@ def _distance(t: float, t0: float) -> float:
 
 def plan(spec: FitSpec, temperature: float, fits: Mapping, sweeps: Mapping) -> list[tuple[str, float]]:
     """``[(what, T)]`` still to compute, most wanted first: ``what`` is a loss or ``"sweep"``."""
-    todo = [(name, temperature) for name in spec.losses
-            if fit_key(name, temperature, spec.params_of(name)) not in fits]
+    todo = [
+        (name, temperature)
+        for name in spec.losses
+        if fit_key(name, temperature, spec.params_of(name)) not in fits
+    ]
     if SWEEP_TEMPERATURE not in sweeps:
         todo.append(("sweep", SWEEP_TEMPERATURE))
     for t in sorted(TEMPERATURES, key=lambda t: _distance(t, temperature)):
@@ -102,7 +116,9 @@ def _warm(spec: FitSpec, name: str, t: float, fits: Mapping) -> dict | None:
     return fits[best].theta
 
 
-def run(job: Job, teacher: Any, spec: FitSpec, temperature: float, fits: Mapping, sweeps: Mapping) -> Snapshot:
+def run(
+    job: Job, teacher: Any, spec: FitSpec, temperature: float, fits: Mapping, sweeps: Mapping
+) -> Snapshot:
     """Compute what :func:`plan` lists, emitting a :class:`Snapshot` after every piece (and progress
     inside each), so the page draws each student as soon as it exists."""
     from explorer import distill
@@ -117,13 +133,18 @@ def run(job: Job, teacher: Any, spec: FitSpec, temperature: float, fits: Mapping
         return job.cancelled
 
     for (what, t), size in zip(todo, units, strict=True):
-        doing = (f"β sweep of {L.get(SWEEP_LOSS).label} at T = {t:g}" if what == "sweep"
-                 else f"{L.get(what).label} at T = {t:g}")
+        doing = (
+            f"β sweep of {L.get(SWEEP_LOSS).label} at T = {t:g}"
+            if what == "sweep"
+            else f"{L.get(what).label} at T = {t:g}"
+        )
         job.emit(Snapshot(dict(fits), dict(sweeps), done / total, doing))
         if what == "sweep":
             count = [0]
 
-            def progress(step: int, _loss: float, count: list = count, start: float = done) -> None:
+            def progress(
+                step: int, _loss: float, count: list = count, start: float = done, doing: str = doing
+            ) -> None:
                 if step == 1:
                     count[0] += 1
                 job.check()
@@ -132,25 +153,46 @@ def run(job: Job, teacher: Any, spec: FitSpec, temperature: float, fits: Mapping
                 frac = (start + count[0] - 1 + step / SWEEP_STEPS) / total
                 job.emit(Snapshot(dict(fits), dict(sweeps), min(frac, 1.0), doing))
 
-            result = distill.sweep(teacher, SWEEP_PARAMETER, BETAS, loss=SWEEP_LOSS, student=spec.family,
-                                   student_params=spec.family_params, steps=SWEEP_STEPS, seed=spec.seed,
-                                   temperature=t, floor=floor_for(SWEEP_LOSS, teacher),
-                                   metrics=list(SWEEP_METRICS), callback=progress, should_stop=stop)
+            result = distill.sweep(
+                teacher,
+                SWEEP_PARAMETER,
+                BETAS,
+                loss=SWEEP_LOSS,
+                student=spec.family,
+                student_params=spec.family_params,
+                steps=SWEEP_STEPS,
+                seed=spec.seed,
+                temperature=t,
+                floor=floor_for(SWEEP_LOSS, teacher),
+                metrics=list(SWEEP_METRICS),
+                callback=progress,
+                should_stop=stop,
+            )
             if result.stopped:
                 raise Cancelled
             sweeps[t] = result
         else:
             params = spec.params_of(what)
 
-            def progress(step: int, _loss: float, start: float = done) -> None:
+            def progress(step: int, _loss: float, start: float = done, doing: str = doing) -> None:
                 job.check()
                 if step % EMIT_EVERY == 0:
                     job.emit(Snapshot(dict(fits), dict(sweeps), (start + step / spec.steps) / total, doing))
 
-            result = distill.distill(teacher, student=spec.family, loss=what, steps=spec.steps, seed=spec.seed,
-                                     temperature=t, floor=floor_for(what, teacher), student_params=spec.family_params,
-                                     loss_params=params, init=_warm(spec, what, t, fits), callback=progress,
-                                     should_stop=stop)
+            result = distill.distill(
+                teacher,
+                student=spec.family,
+                loss=what,
+                steps=spec.steps,
+                seed=spec.seed,
+                temperature=t,
+                floor=floor_for(what, teacher),
+                student_params=spec.family_params,
+                loss_params=params,
+                init=_warm(spec, what, t, fits),
+                callback=progress,
+                should_stop=stop,
+            )
             if result.stopped:
                 raise Cancelled
             fits[fit_key(what, t, params)] = result

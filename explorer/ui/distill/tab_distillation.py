@@ -12,7 +12,6 @@ import time
 from typing import Any
 
 import ipywidgets as W
-import numpy as np
 
 from explorer.distill import losses as L
 from explorer.distill import students as S
@@ -48,33 +47,71 @@ class DistillationTab:
         self._t0 = 0.0
         self._cache_key: Any = None
 
-        self.claim = c.add("distill.claim", W.Dropdown(
-            options=[(NO_CLAIM, NO_CLAIM), *[(k.title, k.key) for k in DISTILLATION_CLAIMS]], value=NO_CLAIM,
-            description="claim", layout=W.Layout(width="560px")))
+        self.claim = c.add(
+            "distill.claim",
+            W.Dropdown(
+                options=[(NO_CLAIM, NO_CLAIM), *[(k.title, k.key) for k in DISTILLATION_CLAIMS]],
+                value=NO_CLAIM,
+                description="claim",
+                layout=W.Layout(width="560px"),
+            ),
+        )
         self.claim.add_class("dx-distill-claim")
         self.claim_text = W.HTML("")
         self.teacher = TeacherPanel(c)
 
-        self.family = c.add("student.family", W.Dropdown(
-            options=[(f.label, f.name) for f in S.FAMILIES.values()], value="unimodal", description="student",
-            layout=W.Layout(width="330px")))
+        self.family = c.add(
+            "student.family",
+            W.Dropdown(
+                options=[(f.label, f.name) for f in S.FAMILIES.values()],
+                value="unimodal",
+                description="student",
+                layout=W.Layout(width="330px"),
+            ),
+        )
         self.family.add_class("dx-student-family")
         self.family_blurb = W.HTML("", layout=W.Layout(width="330px"))
-        self.family_sliders = {f.name: {p.name: c.add(f"student.{f.name}.{p.name}", slider(p, css="dx-capacity"))
-                                        for p in f.params} for f in S.FAMILIES.values()}
+        self.family_sliders = {
+            f.name: {
+                p.name: c.add(f"student.{f.name}.{p.name}", slider(p, css="dx-capacity")) for p in f.params
+            }
+            for f in S.FAMILIES.values()
+        }
         self.family_box = W.VBox([])
-        self.temperature = c.add("temperature", W.SelectionSlider(
-            options=list(work.TEMPERATURES), value=1.0, description="temperature T", continuous_update=True,
-            style={"description_width": "130px"}, layout=W.Layout(width="330px")))
+        self.temperature = c.add(
+            "temperature",
+            W.SelectionSlider(
+                options=list(work.TEMPERATURES),
+                value=1.0,
+                description="temperature T",
+                continuous_update=True,
+                style={"description_width": "130px"},
+                layout=W.Layout(width="330px"),
+            ),
+        )
         self.temperature.add_class("dx-temperature")
 
-        self.losses = c.add("losses", W.SelectMultiple(
-            options=[(f"{e.label} ({e.name})", e.name) for e in L.LOSSES.values()], value=("kl", "reverse_kl", "js"),
-            rows=len(L.LOSSES), description="losses", layout=W.Layout(width="330px")))
+        self.losses = c.add(
+            "losses",
+            W.SelectMultiple(
+                options=[(f"{e.label} ({e.name})", e.name) for e in L.LOSSES.values()],
+                value=("kl", "reverse_kl", "js"),
+                rows=len(L.LOSSES),
+                description="losses",
+                layout=W.Layout(width="330px"),
+            ),
+        )
         self.losses.add_class("dx-losses")
-        self.loss_sliders = {e.name: {p.name: c.add(f"loss.{e.name}.{p.name}",
-                                                    slider(p, css=f"dx-loss-{e.name}-{p.name}", continuous_update=False))
-                                      for p in e.params} for e in L.LOSSES.values()}
+        self.loss_sliders = {
+            e.name: {
+                p.name: c.add(
+                    f"loss.{e.name}.{p.name}",
+                    slider(p, css=f"dx-loss-{e.name}-{p.name}", continuous_update=False),
+                )
+                for p in e.params
+            }
+            for e in L.LOSSES.values()
+        }
         self.loss_box = W.VBox([])
 
         self.progress = W.IntProgress(value=0, min=0, max=100, layout=W.Layout(width="260px"))
@@ -83,12 +120,22 @@ class DistillationTab:
         self.status.add_class("dx-status")
         self.status.add_class("dx-distill-status")
         self.figure = FigureSlot("dx-distill-figure")
-        self.context = c.add("view.context", W.Dropdown(options=[("—", 0)], value=0, description="context",
-                                                        layout=W.Layout(width="260px")))
+        self.context = c.add(
+            "view.context",
+            W.Dropdown(options=[("—", 0)], value=0, description="context", layout=W.Layout(width="260px")),
+        )
         self.context.add_class("dx-context")
-        self.beta = c.add("sweep.beta", W.SelectionSlider(
-            options=list(work.BETAS), value=0.5, description="JSD β", continuous_update=True,
-            style={"description_width": "60px"}, layout=W.Layout(width="520px")))
+        self.beta = c.add(
+            "sweep.beta",
+            W.SelectionSlider(
+                options=list(work.BETAS),
+                value=0.5,
+                description="JSD β",
+                continuous_update=True,
+                style={"description_width": "60px"},
+                layout=W.Layout(width="520px"),
+            ),
+        )
         self.beta.add_class("dx-beta")
         self.table = W.HTML("")
         self.table.add_class("dx-table")
@@ -99,18 +146,35 @@ class DistillationTab:
         more.set_title(0, "Every divergence of the registry, D(teacher ‖ student), at each student")
         more.selected_index = None
 
-        side = W.HBox([
-            panel("Teacher t", [self.teacher.widget], css="dx-side-teacher"),
-            panel("Student s", [self.family, self.family_blurb, self.family_box, self.temperature],
-                  css="dx-side-student"),
-            panel("Losses D(t‖s)", [self.losses, self.loss_box], css="dx-side-losses"),
-        ], layout=W.Layout(flex_flow="row wrap"))
-        self.widget = W.VBox([
-            W.HTML(_INTRO), W.HBox([self.claim]), self.claim_text, side,
-            W.HBox([self.progress, self.status]), self.figure.box,
-            W.HBox([self.beta, self.context], layout=W.Layout(flex_flow="row wrap")),
-            W.HTML("<b>Students</b> (the row of the teacher for reference; numbers averaged over contexts, "
-                   "weighted by their frequency)"), self.table, more])
+        side = W.HBox(
+            [
+                panel("Teacher t", [self.teacher.widget], css="dx-side-teacher"),
+                panel(
+                    "Student s",
+                    [self.family, self.family_blurb, self.family_box, self.temperature],
+                    css="dx-side-student",
+                ),
+                panel("Losses D(t‖s)", [self.losses, self.loss_box], css="dx-side-losses"),
+            ],
+            layout=W.Layout(flex_flow="row wrap"),
+        )
+        self.widget = W.VBox(
+            [
+                W.HTML(_INTRO),
+                W.HBox([self.claim]),
+                self.claim_text,
+                side,
+                W.HBox([self.progress, self.status]),
+                self.figure.box,
+                W.HBox([self.beta, self.context], layout=W.Layout(flex_flow="row wrap")),
+                W.HTML(
+                    "<b>Students</b> (the row of the teacher for reference; numbers averaged over contexts, "
+                    "weighted by their frequency)"
+                ),
+                self.table,
+                more,
+            ]
+        )
         self.widget.add_class("dx-distill-tab")
 
         c.observe(self._on_claim, names="distill.claim")
@@ -133,7 +197,11 @@ class DistillationTab:
 
     def _valid_families(self, teacher: Any) -> list[str]:
         rows = teacher.rows.shape[0]
-        return [f.name for f in S.FAMILIES.values() if (teacher.ordered or not f.needs_ordered) and rows >= f.needs_rows]
+        return [
+            f.name
+            for f in S.FAMILIES.values()
+            if (teacher.ordered or not f.needs_ordered) and rows >= f.needs_rows
+        ]
 
     def _sync_families(self, teacher: Any) -> None:
         """Offer only the student families that can fit this teacher (their capability fields)."""
@@ -146,7 +214,9 @@ class DistillationTab:
                 self.family.value = current if current in valid else valid[0]
         contexts = list(teacher.contexts) if teacher.rows.shape[0] > 1 else []
         weights = teacher.weights[: len(contexts)]
-        opts = [(f"{h!r} (weight {w:.2f})", i) for i, (h, w) in enumerate(zip(contexts, weights, strict=True))]
+        opts = [
+            (f"{h!r} (weight {w:.2f})", i) for i, (h, w) in enumerate(zip(contexts, weights, strict=True))
+        ]
         opts = opts or [("—", 0)]
         if list(self.context.options) != opts:
             with self.controls.muted():
@@ -212,8 +282,13 @@ class DistillationTab:
         self._t0 = time.perf_counter()
         self.progress.value = 0
         self.status.value = "Training…"
-        self.runner.submit(lambda job: work.run(job, teacher, spec, t, fits, sweeps), on_partial=self._partial,
-                           on_done=self._done, on_error=self._failed, context="training the students")
+        self.runner.submit(
+            lambda job: work.run(job, teacher, spec, t, fits, sweeps),
+            on_partial=self._partial,
+            on_done=self._done,
+            on_error=self._failed,
+            context="training the students",
+        )
 
     def _merge(self, snap: work.Snapshot) -> bool:
         """Take the snapshot's results; True if something on screen changed."""
@@ -241,8 +316,10 @@ class DistillationTab:
         n = len(self.spec.losses) if self.spec else 0
         secs = self.timings.get("all")
         took = f" in {secs:.1f} s" if secs is not None else ""
-        self.status.value = (f"Trained {n} loss(es) × {len(work.TEMPERATURES)} temperatures and the β sweep "
-                             f"({len(work.BETAS)} students){took}. The temperature and β sliders now replay them.")
+        self.status.value = (
+            f"Trained {n} loss(es) × {len(work.TEMPERATURES)} temperatures and the β sweep "
+            f"({len(work.BETAS)} students){took}. The temperature and β sliders now replay them."
+        )
 
     def _failed(self, exc: BaseException) -> None:
         self.progress.value = 0
@@ -277,14 +354,24 @@ class DistillationTab:
         if self.teacher_obj is None:
             return
         students = self.students()
-        fig = plot.figure(self.teacher_obj, students, float(self.temperature.value), int(self.context.value),
-                          self.sweep, float(self.beta.value), self._context_label())
+        fig = plot.figure(
+            self.teacher_obj,
+            students,
+            float(self.temperature.value),
+            int(self.context.value),
+            self.sweep,
+            float(self.beta.value),
+            self._context_label(),
+        )
         self.figure.show(fig)
         self._tables(students)
 
     def _tables(self, students: list[tuple[str, Any]]) -> None:
-        notes = {n: f"teacher clamped at {work.FLOOR:g} (this loss is infinite against its exact zeros)"
-                 for n, _ in students if work.floor_for(n, self.teacher_obj) > 0}
+        notes = {
+            n: f"teacher clamped at {work.FLOOR:g} (this loss is infinite against its exact zeros)"
+            for n, _ in students
+            if work.floor_for(n, self.teacher_obj) > 0
+        }
         self.table.value = metrics_html(self.teacher_obj, students, notes)
         self.div_table.value = divergences_html(students)
 
@@ -294,8 +381,14 @@ class DistillationTab:
         complete = len(students) == len(self.spec.losses)
         if complete and plot.can_update_students(self.figure.widget, students):
             with self.figure.batch() as w:
-                plot.update_students(w, self.teacher_obj, students, float(self.temperature.value),
-                                     int(self.context.value), self._context_label())
+                plot.update_students(
+                    w,
+                    self.teacher_obj,
+                    students,
+                    float(self.temperature.value),
+                    int(self.context.value),
+                    self._context_label(),
+                )
             self._tables(students)
         else:
             self.draw()
