@@ -23,6 +23,13 @@ CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-q
 
 # the page is idle when no status line says that work is still running
 IDLE = "() => [...document.querySelectorAll('.dx-status')].every(s => !s.innerText.includes('Fitting'))"
+# pages whose background work goes on long after the first frame: what must be on screen first
+READY = {
+    # the students at the temperature on screen and the β sweep (the other temperatures keep training)
+    "05_distillation_alignment.ipynb": "() => [...document.querySelectorAll('.js-plotly-plot')].some("
+    "p => (p.data || []).some(t => t.name === 'Vendi score')) "
+    "&& document.querySelectorAll('.dx-distill-table tr').length >= 4",
+}
 
 
 def free_port() -> int:
@@ -72,7 +79,7 @@ def main() -> None:
                 page.goto(f"http://127.0.0.1:{port}/voila/render/{demo.notebook}", timeout=120_000)
                 page.wait_for_selector(".js-plotly-plot .main-svg", timeout=120_000)
                 # long work (the mode-seeking fits) streams in after the first frame: wait for it
-                page.wait_for_function(IDLE, timeout=180_000)
+                page.wait_for_function(READY.get(demo.notebook, IDLE), timeout=300_000)
                 time.sleep(2.0)
                 stem = Path(demo.notebook).stem
                 page.screenshot(path=str(out / f"{stem}.png"), full_page=True)

@@ -46,6 +46,7 @@ def test_preheat_only_for_index_and_demos():
         "00_index.ipynb",
         "01_divergence_calculator.ipynb",
         "02_mode_seeking.ipynb",
+        "05_distillation_alignment.ipynb",
     }
     for name in pools:
         assert name == "default" or (REPO_ROOT / "notebooks" / name).is_file(), name

@@ -254,7 +254,7 @@ class DistillationTab:
         losses = tuple(self.losses.value)
         params = {n: {k: float(w.value) for k, w in self.loss_sliders[n].items()} for n in losses}
         fparams = {k: w.value for k, w in self.family_sliders[fam].items()}
-        return work.FitSpec(fam, fparams, losses, params)
+        return work.FitSpec(fam, fparams, losses, params, steps=work.STEPS)
 
     def restart(self) -> None:
         """Teacher, student or losses changed: the teacher drawn at once, the training follows."""
