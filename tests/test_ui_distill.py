@@ -51,7 +51,7 @@ def test_page_trains_the_default_claim_and_draws_it(lab):
     assert [n for n, _ in tab.students()] == ["kl", "reverse_kl", "js"]
     students = traces(tab.figure.widget, "dx-student-")
     assert set(students) == {"dx-student-kl", "dx-student-reverse_kl", "dx-student-js"}
-    assert all(t.name.startswith(L.get(t.meta[len("dx-student-"):]).label) for t in students.values())
+    assert all(t.name.startswith(L.get(t.meta[len("dx-student-") :]).label) for t in students.values())
     # the claim's point is visible in the numbers: forward KL covers more modes than reverse KL
     by = dict(tab.students())
     assert by["kl"].metrics.mode_recall > by["reverse_kl"].metrics.mode_recall
@@ -156,11 +156,11 @@ def test_alignment_tab_is_built_when_opened_and_its_sliders_answer(lab):
     w = a.figure.widget
     now = traces(w)["dx-frontier-now"]
     assert len(now.x) == 2
-    x0, pol0 = list(now.x), np.array(traces(w)["dx-fdpg-kl"].y)
+    x0, pol0 = list(now.x), np.array(traces(w)["dx-policy-kl"].y)
     runs = a.runner.runs
     a.beta.value = 1.5
     assert list(traces(w)["dx-frontier-now"].x) != x0
-    assert not np.allclose(pol0, traces(w)["dx-fdpg-kl"].y)
+    assert not np.allclose(pol0, traces(w)["dx-policy-kl"].y)
     np.testing.assert_allclose(traces(w)["dx-fdpo-target"].y, a.problem.target(1.5))
     assert a.runner.runs == runs and "β = 1.5" in w.layout.annotations[1].text
     # f-DPO with the reverse-KL regulariser is the target itself (Korbak et al. 2022)

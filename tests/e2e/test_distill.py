@@ -5,7 +5,7 @@ CSS contract (explorer/ui/distill/): root ``.dx-distill-lab``; tabs ``.dx-lab-ta
 Distillation figure ``.dx-distill-figure`` (traces carry ``meta``: ``dx-student-<loss>``,
 ``dx-beta-student``, ...), sliders ``.dx-beta`` and ``.dx-temperature``, tables
 ``.dx-distill-table``, status ``.dx-distill-status``; the Alignment figure ``.dx-align-figure``
-(``dx-frontier-now``, ``dx-fdpg-<divergence>``, ``dx-fdpo-policy``, ``dx-fdpo-target``), its β
+(``dx-frontier-now``, ``dx-policy-<divergence>``, ``dx-fdpo-policy``, ``dx-fdpo-target``), its β
 slider ``.dx-align-beta``; errors ``.dx-error``.
 
 ``DX_SCREENSHOTS=<dir>`` saves a screenshot of each tab there.
@@ -48,7 +48,9 @@ def wait_trace_changed(page, css: str, meta: str, before, timeout: int) -> None:
     page.wait_for_function(
         f"([css, meta, before]) => {{ const v = ({JS_TRACE})([css, meta]);"
         " return v !== null && v !== before; }",
-        arg=[css, meta, before], timeout=timeout)
+        arg=[css, meta, before],
+        timeout=timeout,
+    )
 
 
 def press(page, css: str, key: str = "ArrowRight") -> None:
@@ -125,9 +127,12 @@ def test_alignment_tab_frontier_and_beta(lab, e2e):
     # the frontier streams in one divergence at a time: wait for all five
     lab.wait_for_function(
         f"() => {{ const v = ({JS_TRACE})(['.dx-align-figure', 'dx-frontier-now']);"
-        " return v !== null && JSON.parse(v)[0].length === 5; }", timeout=SLOW)
-    lab.wait_for_function("() => document.querySelector('.dx-align-status').innerText.includes('replays')",
-                          timeout=SLOW)
+        " return v !== null && JSON.parse(v)[0].length === 5; }",
+        timeout=SLOW,
+    )
+    lab.wait_for_function(
+        "() => document.querySelector('.dx-align-status').innerText.includes('replays')", timeout=SLOW
+    )
     print(f"alignment frontier (5 divergences × 20 β) in {time.monotonic() - t0:.1f} s")
     screenshot(lab, "alignment")
     before = trace(lab, ".dx-align-figure", "dx-fdpo-target")

@@ -7,7 +7,7 @@ slider's β (top right) and the f-DPO closed-form policy (bottom).
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -26,9 +26,10 @@ DIVERSITY = {
     "vendi": "Vendi score (effective items)",
     "coverage": "coverage of the target's support",
 }
-NOW_META, TARGET_META, POLICY_META = "dx-frontier-now", "dx-fdpg-target", "dx-fdpg-"
+NOW_META, TARGET_META, POLICY_META = "dx-frontier-now", "dx-fdpg-target", "dx-policy-"
 FDPO_TARGET_META, FDPO_META = "dx-fdpo-target", "dx-fdpo-policy"
 HEIGHT = 820
+WIDTH = 1250  # explicit: a figure created inside a tab cannot measure its container
 BASE_COLOUR = "#888888"
 
 
@@ -38,6 +39,7 @@ def _alignment_label(problem: Any) -> str:
 
 def figure(
     problem: Any,
+    divergences: Sequence[str],
     frontiers: Mapping[str, Any],
     beta: float,
     diversity: str,
@@ -45,8 +47,10 @@ def figure(
     fdpo_label: str,
     fdpo_name: str,
 ) -> go.Figure:
-    """``frontiers``: ``{divergence: Frontier}`` (one divergence each); ``fdpo``: the
-    :class:`~explorer.alignment.FDPOResult` at ``beta``."""
+    """``divergences``: the chosen ones (one trace each, empty until its frontier is in);
+    ``frontiers``: ``{divergence: Frontier}`` computed so far; ``fdpo``: the
+    :class:`~explorer.alignment.FDPOResult` at ``beta``. The traces do not depend on what is computed
+    yet, so the streamed frontiers only change values in the live figure."""
     fig = make_subplots(
         rows=2,
         cols=2,
@@ -61,18 +65,18 @@ def figure(
         ),
     )
     x = problem.positions
-    for d, fr in frontiers.items():
-        xs = getattr(fr, diversity)[0]
+    for d in divergences:
+        fr = frontiers.get(d)
         fig.add_trace(
             go.Scatter(
-                x=xs,
-                y=fr.alignment[0],
+                x=getattr(fr, diversity)[0] if fr is not None else [],
+                y=fr.alignment[0] if fr is not None else [],
                 mode="lines+markers",
                 name=f"{L.get(d).label} ({d})",
                 legendgroup=d,
                 line={"color": loss_colour(d), "width": 2},
                 marker={"size": 5},
-                customdata=fr.betas,
+                customdata=fr.betas if fr is not None else [],
                 hovertemplate=f"{html.escape(d)}<br>β %{{customdata:.3g}}<br>diversity %{{x:.3g}}<br>"
                 "alignment %{y:.3g}<extra></extra>",
             ),
@@ -81,18 +85,18 @@ def figure(
         )
     first = next(iter(frontiers.values()), None)
     target_x = getattr(first, f"target_{diversity}", None) if first is not None else None
-    if target_x is not None:
-        fig.add_trace(
-            go.Scatter(
-                x=target_x,
-                y=first.target_alignment,
-                mode="lines",
-                name="target p_β itself",
-                line={"color": P_COLOUR, "dash": "dash", "width": 1.5},
-            ),
-            row=1,
-            col=1,
-        )
+    fig.add_trace(  # the unrestricted target's own curve, where the frontier has that diversity measure
+        go.Scatter(
+            x=target_x if target_x is not None else [],
+            y=first.target_alignment if target_x is not None else [],
+            mode="lines",
+            name="target p_β itself",
+            showlegend=target_x is not None,
+            line={"color": P_COLOUR, "dash": "dash", "width": 1.5},
+        ),
+        row=1,
+        col=1,
+    )
     fig.add_trace(
         go.Scatter(
             x=[],
@@ -132,7 +136,7 @@ def figure(
         row=1,
         col=2,
     )
-    for d in frontiers:
+    for d in divergences:
         fig.add_trace(
             go.Scatter(
                 x=x,
@@ -209,6 +213,7 @@ def figure(
     )
     fig.update_layout(
         height=HEIGHT,
+        width=WIDTH,
         template="plotly_white",
         margin={"l": 60, "r": 60, "t": 40, "b": 50},
         font={"size": 13},
@@ -242,12 +247,17 @@ def update_beta(
     traces = {t.meta: t for t in fig.data}
     xs, ys, colours = [], [], []
     target = problem.target(beta)
-    for d, fr in frontiers.items():
-        pt = fr.point(d, beta)
-        xs.append(pt[diversity])
-        ys.append(pt["alignment"])
-        colours.append(loss_colour(d))
-        traces[POLICY_META + d].y = pt["policy"]
+    for meta, trace in traces.items():
+        if isinstance(meta, str) and meta.startswith(POLICY_META):
+            d = meta[len(POLICY_META) :]
+            if d not in frontiers:
+                trace.y = []
+                continue
+            pt = frontiers[d].point(d, beta)
+            xs.append(pt[diversity])
+            ys.append(pt["alignment"])
+            colours.append(loss_colour(d))
+            trace.y = pt["policy"]
     traces[NOW_META].update(x=xs, y=ys, marker={"color": colours})
     traces[TARGET_META].y = target
     traces[FDPO_TARGET_META].y = target

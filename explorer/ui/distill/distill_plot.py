@@ -26,6 +26,7 @@ BETA_META = ("dx-beta-student", "dx-beta-vendi", "dx-beta-recall")
 SOFT_META = "dx-softened-teacher"
 STUDENT_META = "dx-student-"
 HEIGHT = 760
+WIDTH = 1250  # explicit: a figure created inside a tab cannot measure its container
 TEACHER_FILL = fill(P_COLOUR, 0.45)
 
 
@@ -74,6 +75,7 @@ def _teacher_trace(teacher: Any, row: int, name: str = "teacher t", showlegend: 
 
 def figure(
     teacher: Any,
+    losses: Sequence[str],
     students: Sequence[tuple[str, Any]],
     temperature: float,
     row: int,
@@ -81,7 +83,8 @@ def figure(
     beta: float,
     context: str = "",
 ) -> go.Figure:
-    """The whole figure. ``students``: ``(loss name, DistillResult)`` to draw; ``sweep``: the β
+    """The whole figure. ``losses``: the chosen losses (one trace each, empty until trained);
+    ``students``: ``(loss name, DistillResult)`` trained so far; ``sweep``: the β
     :class:`~explorer.distill.DistillSweep` at this temperature, or None while it is computed."""
     top = _top_title(temperature, context)
     fig = make_subplots(
@@ -105,12 +108,14 @@ def figure(
         row=1,
         col=1,
     )
-    for name, res in students:
+    trained = dict(students)
+    for name in losses:
+        res = trained.get(name)
         fig.add_trace(
             _student_trace(
                 teacher,
-                _row(res.student, row),
-                "",
+                _row(res.student, row) if res is not None else [],
+                f"{L.get(name).label} ({name}): training…",
                 loss_colour(name),
                 legendgroup=name,
                 meta=STUDENT_META + name,
@@ -133,103 +138,95 @@ def figure(
         row=2,
         col=1,
     )
-    if sweep is not None and sweep.results:
-        b = sweep.values[: len(sweep.results)]
-        vendi, recall = sweep.curve("vendi"), sweep.curve("mode recall")
-        t_vendi = sweep.results[0].metrics.teacher_vendi
-        fig.add_trace(
-            go.Scatter(
-                x=[0, 1],
-                y=[t_vendi, t_vendi],
-                mode="lines",
-                showlegend=False,
-                line={"color": P_COLOUR, "dash": "dot", "width": 1.5},
-                name="teacher's Vendi",
-                hovertemplate="teacher's Vendi score %{y:.3g}<extra></extra>",
-            ),
-            row=2,
-            col=2,
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=b,
-                y=vendi,
-                mode="lines",
-                name="Vendi score",
-                showlegend=False,
-                line={"color": colour, "width": 2.5},
-                hovertemplate="β %{x}: Vendi %{y:.3g}<extra></extra>",
-            ),
-            row=2,
-            col=2,
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=b,
-                y=recall,
-                mode="lines",
-                name="mode recall",
-                showlegend=False,
-                line={"color": "#555", "width": 2, "dash": "dash"},
-                hovertemplate="β %{x}: mode recall %{y:.2f}<extra></extra>",
-            ),
-            row=2,
-            col=2,
-            secondary_y=True,
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=[b[0]],
-                y=[vendi[0]],
-                mode="markers",
-                meta=BETA_META[1],
-                showlegend=False,
-                marker={"color": colour, "size": 13, "line": {"width": 2, "color": "black"}},
-                hoverinfo="skip",
-            ),
-            row=2,
-            col=2,
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=[b[0]],
-                y=[recall[0]],
-                mode="markers",
-                meta=BETA_META[2],
-                showlegend=False,
-                marker={
-                    "color": "#555",
-                    "size": 11,
-                    "symbol": "square",
-                    "line": {"width": 2, "color": "black"},
-                },
-                hoverinfo="skip",
-            ),
-            row=2,
-            col=2,
-            secondary_y=True,
-        )
-        fig.add_annotation(
-            text=f"teacher: {fmt_value(t_vendi)}",
-            x=1,
-            y=t_vendi,
-            xanchor="right",
-            yanchor="bottom",
-            showarrow=False,
-            font={"size": 11, "color": P_COLOUR},
-            row=2,
-            col=2,
-        )
-    else:
-        fig.add_annotation(
-            text="computing the β sweep…",
-            x=0.5,
-            y=0.5,
-            showarrow=False,
-            font={"size": 14, "color": "#777"},
-            row=2,
-            col=2,
-        )
+    # the sweep's traces exist (empty) before the sweep does: later figures only change values
+    done = sweep is not None and bool(sweep.results)
+    b = sweep.values[: len(sweep.results)] if done else []
+    vendi = sweep.curve("vendi") if done else []
+    recall = sweep.curve("mode recall") if done else []
+    t_vendi = sweep.results[0].metrics.teacher_vendi if done else None
+    fig.add_trace(
+        go.Scatter(
+            x=[0, 1] if done else [],
+            y=[t_vendi, t_vendi] if done else [],
+            mode="lines",
+            showlegend=False,
+            line={"color": P_COLOUR, "dash": "dot", "width": 1.5},
+            name="teacher's Vendi",
+            hovertemplate="teacher's Vendi score %{y:.3g}<extra></extra>",
+        ),
+        row=2,
+        col=2,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=b,
+            y=vendi,
+            mode="lines",
+            name="Vendi score",
+            showlegend=False,
+            line={"color": colour, "width": 2.5},
+            hovertemplate="β %{x}: Vendi %{y:.3g}<extra></extra>",
+        ),
+        row=2,
+        col=2,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=b,
+            y=recall,
+            mode="lines",
+            name="mode recall",
+            showlegend=False,
+            line={"color": "#555", "width": 2, "dash": "dash"},
+            hovertemplate="β %{x}: mode recall %{y:.2f}<extra></extra>",
+        ),
+        row=2,
+        col=2,
+        secondary_y=True,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[],
+            y=[],
+            mode="markers",
+            meta=BETA_META[1],
+            showlegend=False,
+            marker={"color": colour, "size": 13, "line": {"width": 2, "color": "black"}},
+            hoverinfo="skip",
+        ),
+        row=2,
+        col=2,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[],
+            y=[],
+            mode="markers",
+            meta=BETA_META[2],
+            showlegend=False,
+            marker={
+                "color": "#555",
+                "size": 11,
+                "symbol": "square",
+                "line": {"width": 2, "color": "black"},
+            },
+            hoverinfo="skip",
+        ),
+        row=2,
+        col=2,
+        secondary_y=True,
+    )
+    fig.add_annotation(
+        text=f"teacher: {fmt_value(t_vendi)}" if done else "computing the β sweep…",
+        x=1 if done else 0.5,
+        y=t_vendi if done else 0.5,
+        xanchor="right" if done else "center",
+        yanchor="bottom" if done else "middle",
+        showarrow=False,
+        font={"size": 11 if done else 14, "color": P_COLOUR if done else "#777"},
+        row=2,
+        col=2,
+    )
     fig.update_xaxes(title_text="token" if teacher.ordered else "next character", row=1, col=1)
     fig.update_yaxes(title_text="probability", row=1, col=1)
     fig.update_xaxes(title_text="token" if teacher.ordered else "next character", row=2, col=1)
@@ -246,6 +243,7 @@ def figure(
     )
     fig.update_layout(
         height=HEIGHT,
+        width=WIDTH,
         template="plotly_white",
         barmode="overlay",
         bargap=0.05,
@@ -284,17 +282,24 @@ def _set_students(
         visible=temperature != 1.0,
         name=f"softened teacher t^(1/{temperature:g})",
     )
-    for name, res in students:
-        traces[STUDENT_META + name].update(y=_row(res.student, row), name=_student_label(name, res))
+    trained = dict(students)
+    for meta, trace in traces.items():
+        if isinstance(meta, str) and meta.startswith(STUDENT_META):
+            name = meta[len(STUDENT_META) :]
+            res = trained.get(name)
+            if res is None:
+                trace.update(y=[], name=f"{L.get(name).label} ({name}): training…")
+            else:
+                trace.update(y=_row(res.student, row), name=_student_label(name, res))
 
 
-def can_update_students(widget: Any, students: Sequence[tuple[str, Any]]) -> bool:
-    """Whether the live figure already has a trace for exactly these students (then a temperature move
+def can_update_students(widget: Any, losses: Sequence[str]) -> bool:
+    """Whether the live figure already has a trace for exactly these losses (then a temperature move
     only changes their values)."""
     if widget is None:
         return False
     have = [t.meta[len(STUDENT_META) :] for t in widget.data if t.meta and t.meta.startswith(STUDENT_META)]
-    return have == [n for n, _ in students]
+    return have == list(losses)
 
 
 def update_students(

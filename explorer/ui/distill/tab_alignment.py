@@ -278,6 +278,7 @@ class AlignmentTab:
         self.figure.show(
             plot.figure(
                 self.problem,
+                self.spec.divergences,
                 frontiers,
                 float(self.beta.value),
                 self.diversity.value,

@@ -356,6 +356,7 @@ class DistillationTab:
         students = self.students()
         fig = plot.figure(
             self.teacher_obj,
+            self.spec.losses,
             students,
             float(self.temperature.value),
             int(self.context.value),
@@ -378,8 +379,7 @@ class DistillationTab:
     def temperature_moved(self) -> None:
         """Replay the students trained at this temperature (in place), or train them first."""
         students = self.students()
-        complete = len(students) == len(self.spec.losses)
-        if complete and plot.can_update_students(self.figure.widget, students):
+        if plot.can_update_students(self.figure.widget, self.spec.losses):
             with self.figure.batch() as w:
                 plot.update_students(
                     w,
