@@ -26,9 +26,10 @@ IDLE = "() => [...document.querySelectorAll('.dx-status')].every(s => !s.innerTe
 # pages whose background work goes on long after the first frame: what must be on screen first
 READY = {
     # the students at the temperature on screen and the β sweep (the other temperatures keep training)
-    "05_distillation_alignment.ipynb": "() => [...document.querySelectorAll('.js-plotly-plot')].some("
-    "p => (p.data || []).some(t => t.name === 'Vendi score')) "
-    "&& document.querySelectorAll('.dx-distill-table tr').length >= 4",
+    "05_distillation_alignment.ipynb": "() => [...document.querySelectorAll("
+    "'.dx-distill-figure .js-plotly-plot')].some(p => (p.data || [])"
+    ".some(t => t.name === 'Vendi score' && t.x && t.x.length > 0)"
+    " && (p.data || []).filter(t => String(t.meta).startsWith('dx-student-')).every(t => t.y && t.y.length))",
 }
 
 

@@ -34,9 +34,12 @@ JS_TRACE = """([css, meta]) => {
 }"""
 
 JS_READY = """() => {
-  const gd = document.querySelector('.dx-distill-figure.js-plotly-plot, .dx-distill-figure .js-plotly-plot');
-  return !!(gd && gd.data && gd.data.some(t => t.name === 'Vendi score')
-            && document.querySelectorAll('.dx-distill-table tr').length >= 5);
+  const gd = document.querySelector('.dx-distill-figure .js-plotly-plot');
+  if (!gd || !gd.data) return false;
+  const vendi = gd.data.find(t => t.name === 'Vendi score');
+  const students = gd.data.filter(t => String(t.meta).startsWith('dx-student-'));
+  return !!(vendi && vendi.x && vendi.x.length > 0 && students.length === 3
+            && students.every(t => t.y && t.y.length > 0));
 }"""
 
 

@@ -20,7 +20,8 @@ from explorer.ui._common import panel
 from explorer.ui.distill import align_plot as plot
 from explorer.ui.distill import align_work as work
 from explorer.ui.distill.claims import ALIGNMENT_CLAIMS, claim_html
-from explorer.ui.widgets import Controls, ErrorBox, FigureSlot, LatestRunner, slider
+from explorer.ui.distill.figure_out import OutputFigure
+from explorer.ui.widgets import Controls, ErrorBox, LatestRunner, slider
 
 __all__ = ["AlignmentTab"]
 
@@ -136,7 +137,7 @@ class AlignmentTab:
         self.status = W.HTML("")
         self.status.add_class("dx-status")
         self.status.add_class("dx-align-status")
-        self.figure = FigureSlot("dx-align-figure")
+        self.figure = OutputFigure("dx-align-figure")
         self.table = W.HTML("")
         self.table.add_class("dx-table")
         self.table.add_class("dx-align-table")

@@ -20,8 +20,9 @@ from explorer.ui.distill import distill_plot as plot
 from explorer.ui.distill import distill_work as work
 from explorer.ui.distill.claims import DISTILLATION_CLAIMS, claim_html
 from explorer.ui.distill.distill_table import divergences_html, metrics_html
+from explorer.ui.distill.figure_out import OutputFigure
 from explorer.ui.distill.teacher_panel import TeacherPanel
-from explorer.ui.widgets import Controls, ErrorBox, FigureSlot, LatestRunner, slider
+from explorer.ui.widgets import Controls, ErrorBox, LatestRunner, slider
 
 __all__ = ["DistillationTab"]
 
@@ -119,7 +120,7 @@ class DistillationTab:
         self.status = W.HTML("")
         self.status.add_class("dx-status")
         self.status.add_class("dx-distill-status")
-        self.figure = FigureSlot("dx-distill-figure")
+        self.figure = OutputFigure("dx-distill-figure")
         self.context = c.add(
             "view.context",
             W.Dropdown(options=[("—", 0)], value=0, description="context", layout=W.Layout(width="260px")),
