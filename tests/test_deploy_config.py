@@ -48,6 +48,7 @@ def test_preheat_only_for_index_and_demos():
         "02_mode_seeking.ipynb",
         "03_kde.ipynb",
         "04_information_bottleneck.ipynb",
+        "05_distillation_alignment.ipynb",
     }
     for name in pools:
         assert name == "default" or (REPO_ROOT / "notebooks" / name).is_file(), name

@@ -123,7 +123,8 @@ def test_plane_tab_shows_the_shipped_runs_at_once(lab):
     assert "shipped precomputed run" in plane.status.value
     assert plane._runner.runs == 0  # nothing trained
     fig = plane.figure.widget
-    assert [a.text for a in fig.layout.annotations[:2]] == ["tanh, Fixed-width binning", "relu, Fixed-width binning"]
+    titles = [a.text for a in fig.layout.annotations[:2]]
+    assert titles == ["tanh, Fixed-width binning", "relu, Fixed-width binning"]
     tanh = info.load_precomputed("szt_tanh")
     first = fig.data[0]
     np.testing.assert_allclose(first.x, tanh.trajectory("binning", 0)[0], rtol=1e-6)

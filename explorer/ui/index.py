@@ -61,6 +61,15 @@ DEMOS: list[Demo] = [
         "mutual-information estimator against tasks with a known answer.",
         thumbnail="04_information_bottleneck.png",
     ),
+    Demo(
+        notebook="05_distillation_alignment.ipynb",
+        title="Distillation and alignment lab",
+        sentence="Distil a multimodal teacher (peaks, a long tail, real next-character text) into a small "
+        "student under forward KL, reverse KL, JS, generalised JSD, skew KL, BD-KD, Sinkhorn… at once, "
+        "with temperature and β sliders; then the alignment–diversity frontier over β (f-DPG) and "
+        "f-DPO's closed-form policies.",
+        thumbnail="05_distillation_alignment.png",
+    ),
 ]
 
 CARD_CSS = """
