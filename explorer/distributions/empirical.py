@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-from explorer._validation import as_finite_array, as_positive_float, as_rng, as_sample_count
+from explorer._validation import as_finite_array, as_rng, as_sample_count, as_scale, check_locations
 from explorer.distributions.base import _LOG_2PI, Distribution, RngLike, _fmt
 
 __all__ = ['Empirical', 'silverman_bandwidth']
@@ -68,7 +68,7 @@ class Empirical(Distribution):
     """
 
     def __init__(self, samples: Any, bandwidth: Any = None, name: str | None = None):
-        x = as_finite_array(samples, "samples")
+        x = check_locations(as_finite_array(samples, "samples"), "samples")
         if x.ndim == 1 or (x.ndim == 2 and x.shape[1] == 1):
             x = x.reshape(-1)
             self.dim = 1
@@ -93,9 +93,9 @@ class Empirical(Distribution):
             elif isinstance(bandwidth, str):
                 raise ValueError(f"bandwidth must be a float, 'silverman' or 'scott', got {bandwidth!r}")
             else:
-                h = as_positive_float(bandwidth, "bandwidth")
+                h = as_scale(bandwidth, "bandwidth")
                 self.bandwidth_rule = "fixed"
-            self.bandwidth_ = h
+            self.bandwidth_ = as_scale(h, "bandwidth")
             self.kernel_cov = np.array([[h * h]])
             self._sorted = np.sort(x)
         else:
@@ -106,7 +106,7 @@ class Empirical(Distribution):
             elif isinstance(bandwidth, str):
                 raise ValueError(f"bandwidth must be a float or 'scott' in {self.dim}-D, got {bandwidth!r}")
             else:
-                h = as_positive_float(bandwidth, "bandwidth")
+                h = as_scale(bandwidth, "bandwidth")
                 H = h * h * np.eye(self.dim)
                 self.bandwidth_rule = "fixed isotropic"
             try:
