@@ -27,6 +27,57 @@ def as_positive_float(value: Any, name: str) -> float:
     return out
 
 
+MIN_SCALE, MAX_SCALE = 1e-150, 1e150
+"""Range of the scale parameters (standard deviations, widths, bandwidths) a distribution accepts.
+
+Outside it the maths overflows or underflows in float64 before any divergence is computed: a
+variance of (1e200)² is ``inf``, a std of 1e-320 is sub-normal and 1/std overflows. Squares of
+values in this range (variances, squared distances) stay normal numbers."""
+MAX_LOCATION = 1e150
+"""Largest magnitude of a location parameter (mean, loc, low/high, a data point): the distance
+between two such locations and its square stay finite."""
+
+
+def as_scale(value: Any, name: str) -> float:
+    """A finite scale in ``[MIN_SCALE, MAX_SCALE]`` (``ValueError`` naming ``name`` otherwise).
+
+    >>> as_scale(1e-320, "std")
+    Traceback (most recent call last):
+    ...
+    ValueError: std must be within [1e-150, 1e+150], got 1e-320
+    """
+    out = as_positive_float(value, name)
+    if not MIN_SCALE <= out <= MAX_SCALE:
+        raise ValueError(f"{name} must be within [{MIN_SCALE:g}, {MAX_SCALE:g}], got {out:g}")
+    return out
+
+
+def as_location(value: Any, name: str) -> float:
+    """A finite location with ``|value| <= MAX_LOCATION`` (``ValueError`` naming ``name`` otherwise)."""
+    out = as_finite_float(value, name)
+    if abs(out) > MAX_LOCATION:
+        raise ValueError(f"{name} must be within ±{MAX_LOCATION:g}, got {out:g}")
+    return out
+
+
+def check_locations(arr: np.ndarray, name: str) -> np.ndarray:
+    """``arr`` (finite) with every entry within ±``MAX_LOCATION``, else a ``ValueError`` naming ``name``."""
+    if arr.size and float(np.max(np.abs(arr))) > MAX_LOCATION:
+        raise ValueError(f"{name} must be within ±{MAX_LOCATION:g}, got {float(np.max(np.abs(arr))):g}")
+    return arr
+
+
+def as_points(value: Any, name: str) -> np.ndarray:
+    """Sample points as a finite array of shape ``(n,)`` or ``(n, d)`` with ``d >= 1`` (``ValueError``
+    naming ``name`` otherwise: NaN/inf, a shape ``(n, 0)`` of points without coordinates, 3-D arrays)."""
+    arr = as_finite_array(value, name)
+    if arr.ndim not in (1, 2):
+        raise ValueError(f"{name} must have shape (n,) or (n, d), got {arr.shape}")
+    if arr.ndim == 2 and arr.shape[1] == 0:
+        raise ValueError(f"{name} must have at least one coordinate per point, got shape {arr.shape}")
+    return arr
+
+
 def as_finite_array(value: Any, name: str, ndim: int | None = None) -> np.ndarray:
     """Return ``value`` as a float array with only finite entries."""
     try:

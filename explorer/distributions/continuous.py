@@ -8,7 +8,17 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-from explorer._validation import as_finite_array, as_finite_float, as_positive_float, as_rng, as_sample_count
+from explorer._validation import (
+    MAX_SCALE,
+    MIN_SCALE,
+    as_finite_array,
+    as_location,
+    as_positive_float,
+    as_rng,
+    as_sample_count,
+    as_scale,
+    check_locations,
+)
 from explorer.distributions.base import _LOG_2PI, Distribution, RngLike, _fmt
 
 __all__ = ['Gaussian', 'Laplace', 'StudentT', 'Uniform']
@@ -47,8 +57,8 @@ class Gaussian(Distribution):
             raise ValueError("give either std (1-D) or cov (d-D), not both")
         if cov is None:
             self.dim = 1
-            self._mu = as_finite_float(mean, "mean")
-            self.std = as_positive_float(1.0 if std is None else std, "std")
+            self._mu = as_location(mean, "mean")
+            self.std = as_scale(1.0 if std is None else std, "std")
             self._cov = np.array([[self.std**2]])
             return
         cov_arr = as_finite_array(cov, "cov")
@@ -56,7 +66,7 @@ class Gaussian(Distribution):
             cov_arr = cov_arr.reshape(1, 1)
         if cov_arr.ndim != 2 or cov_arr.shape[0] != cov_arr.shape[1]:
             raise ValueError(f"cov must be a square matrix, got shape {cov_arr.shape}")
-        mu = as_finite_array(mean, "mean").reshape(-1)
+        mu = check_locations(as_finite_array(mean, "mean").reshape(-1), "mean")
         d = cov_arr.shape[0]
         if mu.shape != (d,):
             raise ValueError(f"mean has {mu.size} entries but cov is {d}x{d}")
@@ -66,6 +76,10 @@ class Gaussian(Distribution):
             chol = np.linalg.cholesky(cov_arr)
         except np.linalg.LinAlgError:
             raise ValueError("cov must be positive definite") from None
+        eig = np.linalg.eigvalsh(cov_arr)
+        if not (MIN_SCALE**2 <= eig[0] and eig[-1] <= MAX_SCALE**2):
+            raise ValueError(f"cov eigenvalues must be within [{MIN_SCALE**2:g}, {MAX_SCALE**2:g}] (standard "
+                             f"deviations within [{MIN_SCALE:g}, {MAX_SCALE:g}]), got {eig[0]:g} … {eig[-1]:g}")
         if d == 1:
             self.dim = 1
             self._mu = float(mu[0])
@@ -138,6 +152,31 @@ class Gaussian(Distribution):
 
 
 
+_T_SERIES_DF = 100.0
+"""From this ν on, the Student-t normalising constant is taken from its large-ν series (exact to
+round-off there; the difference of two gammaln's of size ν log ν loses ~ν·1e-16)."""
+
+
+def _log_t_constant(nu: float) -> float:
+    r"""Log of the normalising constant :math:`Γ(\tfrac{ν+1}2) / (Γ(\tfrac ν2)\sqrt{νπ})` of a unit Student t.
+
+    For large ν the gammaln difference cancels (ν = 1e8 lost 1e-8, making KL(t_ν‖N) = 1e-8 instead of
+    ~1e-16); there, with :math:`x = ν/2`, the asymptotic series
+    :math:`\log Γ(x+\tfrac12) − \log Γ(x) = \tfrac12\log x − \tfrac1{8x} + \tfrac1{192x^3}
+    − \tfrac1{640x^5} + \tfrac{17}{14336x^7} + O(x^{-9})` (from Stirling's series; DLMF 5.11.13)
+    gives the constant as :math:`−\tfrac12\log 2π` plus a small correction, exact to round-off for
+    ν ≥ 100 and tending to the Gaussian's.
+
+    >>> abs(_log_t_constant(1e8) + 0.5 * math.log(2 * math.pi)) < 1e-8
+    True
+    """
+    if nu < _T_SERIES_DF:
+        return float(special.gammaln((nu + 1) / 2) - special.gammaln(nu / 2) - 0.5 * math.log(nu * math.pi))
+    x = 0.5 * nu
+    corr = -1 / (8 * x) + 1 / (192 * x**3) - 1 / (640 * x**5) + 17 / (14336 * x**7)
+    return -0.5 * _LOG_2PI + corr
+
+
 class StudentT(Distribution):
     r"""Student's t (1-D), heavy-tailed: :math:`p(x) \propto (1 + z^2/\nu)^{-(\nu+1)/2}`, :math:`z=(x-\mu)/s`.
 
@@ -149,13 +188,9 @@ class StudentT(Distribution):
 
     def __init__(self, df: float, loc: float = 0.0, scale: float = 1.0):
         self.df = as_positive_float(df, "df")
-        self.loc = as_finite_float(loc, "loc")
-        self.scale = as_positive_float(scale, "scale")
-        nu = self.df
-        self._c = (
-            special.gammaln((nu + 1) / 2) - special.gammaln(nu / 2)
-            - 0.5 * math.log(nu * math.pi) - math.log(self.scale)
-        )
+        self.loc = as_location(loc, "loc")
+        self.scale = as_scale(scale, "scale")
+        self._c = _log_t_constant(self.df) - math.log(self.scale)
 
     def logpdf(self, x: Any) -> np.ndarray:
         z = (self._points(x) - self.loc) / self.scale
@@ -205,8 +240,8 @@ class Laplace(Distribution):
     dim = 1
 
     def __init__(self, loc: float = 0.0, scale: float = 1.0):
-        self.loc = as_finite_float(loc, "loc")
-        self.scale = as_positive_float(scale, "scale")
+        self.loc = as_location(loc, "loc")
+        self.scale = as_scale(scale, "scale")
 
     def logpdf(self, x: Any) -> np.ndarray:
         return -np.abs(self._points(x) - self.loc) / self.scale - math.log(2 * self.scale)
@@ -249,10 +284,11 @@ class Uniform(Distribution):
     dim = 1
 
     def __init__(self, low: float = 0.0, high: float = 1.0):
-        self.low = as_finite_float(low, "low")
-        self.high = as_finite_float(high, "high")
+        self.low = as_location(low, "low")
+        self.high = as_location(high, "high")
         if not self.high > self.low:
             raise ValueError(f"high must be > low, got low={self.low}, high={self.high}")
+        as_scale(self.high - self.low, "high - low")
 
     def logpdf(self, x: Any) -> np.ndarray:
         x = self._points(x)

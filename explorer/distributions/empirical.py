@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-from explorer._validation import as_finite_array, as_rng, as_sample_count
+from explorer._validation import as_finite_array, as_rng, as_sample_count, as_scale, check_locations
 from explorer.distributions.base import Distribution, RngLike, _fmt
 
 __all__ = ['Empirical', 'silverman_bandwidth']
@@ -58,7 +58,7 @@ class Empirical(Distribution):
     """
 
     def __init__(self, samples: Any, bandwidth: Any = None, name: str | None = None):
-        x = as_finite_array(samples, "samples")
+        x = check_locations(as_finite_array(samples, "samples"), "samples")
         if x.ndim == 1 or (x.ndim == 2 and x.shape[1] == 1):
             x = x.reshape(-1)
             self.dim = 1
@@ -81,6 +81,7 @@ class Empirical(Distribution):
             bw = resolve_bandwidth(x, bandwidth)
         except np.linalg.LinAlgError:
             raise ValueError("samples are degenerate (singular covariance)") from None
+        as_scale(bw.h, "bandwidth")
         self._bw = bw
         self.bandwidth_rule = bw.rule
         self.kernel_cov = bw.cov

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from explorer._validation import as_finite_float
+from explorer._validation import as_finite_float, as_location, as_scale
 from explorer.distributions.base import Distribution, RngLike, _fmt
 
 __all__ = ['Affine', 'Bijection', 'Exp', 'Sinh', 'Transformed']
@@ -44,7 +44,8 @@ class Affine(Bijection):
         self.scale = as_finite_float(scale, "scale")
         if self.scale == 0:
             raise ValueError("scale must be non-zero")
-        self.shift = as_finite_float(shift, "shift")
+        as_scale(abs(self.scale), "|scale|")
+        self.shift = as_location(shift, "shift")
         self.increasing = self.scale > 0
 
     def forward(self, x):
