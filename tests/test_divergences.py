@@ -32,6 +32,7 @@ from explorer.distributions import (
 from explorer.divergences import dispatch as dispatch_module
 from explorer.divergences import measures
 from explorer.divergences import quadrature as quad
+from explorer.divergences.grid2d import Grid2D
 
 LOG2 = math.log(2.0)
 QUAD = {"limit": 500, "epsabs": 1e-14, "epsrel": 1e-12}
@@ -1211,7 +1212,7 @@ def test_sinkhorn_2d_grid_vs_closed_form(pair, eps):
     al.'s closed form, on Gaussians where both exist."""
     (mp, cp), (mq, cq) = pair
     p, q = Gaussian(mean=mp, cov=cp), Gaussian(mean=mq, cov=cq)
-    grid = measures.sinkhorn_grid_2d(quad.Grid2D(p, q), eps)
+    grid = measures.sinkhorn_grid_2d(Grid2D(p, q), eps)
     np.testing.assert_allclose(grid, dv.compute("sinkhorn", p, q, epsilon=eps), rtol=1e-3)
 
 
