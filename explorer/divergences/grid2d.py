@@ -79,7 +79,8 @@ def _leaves(d: Any) -> list[_Leaf]:
     if parts is not None:
         w, m, c = parts
         keep = np.asarray(w) > 0
-        return [_Leaf(np.asarray(mi, float), np.asarray(ci, float)) for mi, ci in zip(m[keep], c[keep], strict=True)]
+        return [_Leaf(np.asarray(mi, float), np.asarray(ci, float))
+                for mi, ci in zip(m[keep], c[keep], strict=True)]
     comps, weights = getattr(d, "components", None), getattr(d, "weights", None)
     if comps is not None and weights is not None:
         return [leaf for w, c in zip(weights, comps, strict=True) if w > 0 for leaf in _leaves(c)]
