@@ -70,8 +70,8 @@ def figure(v: View) -> go.Figure:
     """The whole figure for view ``v``."""
     fig = make_subplots(rows=2, cols=2, specs=[[{"rowspan": 2}, {}], [None, {}]], column_widths=[0.56, 0.44],
                         horizontal_spacing=0.09, vertical_spacing=0.14,
-                        subplot_titles=(_density_title(v), "ISE(h) = ∫(f̂_h − f)²",
-                                        "KL(f ‖ f̂_h) (nats)"))
+                        subplot_titles=(_density_title(v), "ISE(h) = ∫(f̂_h − f)²   ● selectors  ★ oracle",
+                                        "KL(f ‖ f̂_h) in nats   ● selectors  ★ oracle"))
     centres, counts, width = _hist(v.x, v.grid)
     fig.add_trace(go.Bar(x=centres, y=counts, width=width, marker={"color": "rgba(120,120,120,0.28)"},
                          name="data (histogram)", hoverinfo="skip"), row=1, col=1)
@@ -88,12 +88,11 @@ def figure(v: View) -> go.Figure:
         fig.add_trace(go.Scatter(mode="lines", showlegend=False, name=name.upper(),
                                  line={"color": "#444", "width": 2}), row=row, col=2)
     for row in (1, 2):
-        fig.add_trace(go.Scatter(
-            mode="markers+text", textposition="top center", textfont={"size": 11}, showlegend=False,
-            name="selectors", hovertemplate="%{text}: h = %{x:.4g}, %{y:.4g}<extra></extra>"), row=row, col=2)
+        fig.add_trace(go.Scatter(mode="markers", showlegend=False, name="selectors",
+                                 hovertemplate="%{text}: h = %{x:.4g}, %{y:.4g}<extra></extra>"),
+                      row=row, col=2)
     for name, row in (("ise", 1), ("kl", 2)):
-        fig.add_trace(go.Scatter(mode="markers+text", text=["oracle"], textposition="bottom center",
-                                 textfont={"size": 11}, showlegend=False, name=f"oracle ({name})",
+        fig.add_trace(go.Scatter(mode="markers", showlegend=False, name=f"oracle ({name})",
                                  marker={"symbol": "star", "size": 15, "color": Q_COLOUR,
                                          "line": {"width": 1, "color": "black"}},
                                  hovertemplate="oracle: h = %{x:.4g}, %{y:.4g}<extra></extra>"),
@@ -139,7 +138,7 @@ def analysis_updates(v: View) -> dict[int, dict]:
     for j, key in enumerate(("sel_ise", "sel_kl")):
         out[TRACE[key]] = {"x": [v.selectors[n] for n in names],
                            "y": _finite([v.errors[n][j] for n in names]), "text": names,
-                           "marker": {"size": 10, "color": [rule_colour(n) for n in names],
+                           "marker": {"size": 11, "color": [rule_colour(n) for n in names],
                                       "line": {"width": 1, "color": "white"}}}
     for key in ("ise", "kl"):
         h_o = None if c is None else getattr(c, f"oracle_{key}")

@@ -25,7 +25,7 @@ REGIME_COLOURS = dict(zip(regimes.REGIMES, ("#1e8449", "#d68910", "#c0392b"), st
 THRESHOLD_COLOURS = {"h_G": "#c0392b", "h_CLT": "#1e8449", "h_KL": "#6c3483"}
 MAP_ALPHA = (0.02, 1.0)
 MAP_H = (0.05, 5.0)
-HEIGHT = 760
+HEIGHT = 800
 WIDTH = 1180
 TRACE = {name: i for i, name in enumerate(("histogram", "share", "participation", "participation_limit",
                                            "kl", "kl_limit", "kl_min", "map_point"))}
@@ -110,20 +110,19 @@ def figure(v: HighDimView) -> go.Figure:
     shapes = [_vline(_hist_line(v), "x", "y", "black", "dash"),
               _vline(v.h, "x2", "y2", P_COLOUR, "dot"), _vline(v.h, "x4", "y4", P_COLOUR, "dot")]
     annotations = list(fig.layout.annotations)
-    for name, colour in THRESHOLD_COLOURS.items():
+    for k, (name, colour) in enumerate(THRESHOLD_COLOURS.items()):
         h = float(getattr(th, name))
         for ax, ay in (("x2", "y2"), ("x4", "y4")):
             shapes.append(_vline(h, ax, ay, colour, "solid", width=1))
-            annotations.append(go.layout.Annotation(x=math.log10(h), y=1.0, xref=ax, yref=f"{ay} domain",
+            annotations.append(go.layout.Annotation(x=math.log10(h), y=0.62 - 0.1 * k, xref=ax,
+                                                    yref=f"{ay} domain", xanchor="left", showarrow=False,
                                                     text=name.replace("h_", "h<sub>") + "</sub>",
-                                                    showarrow=False, yanchor="bottom",
+                                                    bgcolor="rgba(255,255,255,0.8)",
                                                     font={"size": 11, "color": colour}))
     fig.update_layout(height=HEIGHT, width=WIDTH, template="plotly_white",
-                      margin={"l": 55, "r": 20, "t": 45, "b": 40},
+                      margin={"l": 55, "r": 20, "t": 45, "b": 90},
                       shapes=shapes, annotations=annotations, bargap=0.02,
-                      legend={"orientation": "v", "x": 1.0, "xanchor": "right", "y": 1.0,
-                              "font": {"size": 11},
-                              "bgcolor": "rgba(255,255,255,0.7)"})
+                      legend={"orientation": "h", "x": 0.0, "y": -0.09, "font": {"size": 11}})
     fig.layout.annotations[0].update(font={"size": 13})
     fig.update_xaxes(title_text=HIST_MODES[v.hist].split(" = ")[0], row=1, col=1)
     fig.update_yaxes(title_text="test points", row=1, col=1)
