@@ -1,6 +1,6 @@
 """The KDE lab page without a browser: build it headless, drive the controls by name, and check
 that the figures, the ruler and the readouts follow, that long work lands from the runners, and
-that bad input reaches the ErrorBox (the browser side is tests/e2e/test_kde.py)."""
+that bad input reaches the ErrorBox (the browser side is tests/e2e/test_kde_lab.py)."""
 
 from __future__ import annotations
 
