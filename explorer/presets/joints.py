@@ -24,7 +24,7 @@ Examples
 >>> s = make_joint("gaussian", rho=0.8)
 >>> s.joint.shape, s.gaussian is not None
 ((41, 41), True)
->>> round(make_joint("penguins").joint.marginal_y.probs.sum(), 6)
+>>> round(float(make_joint("penguins").joint.marginal_y.probs.sum()), 6)
 1.0
 """
 
