@@ -258,7 +258,11 @@ def sinkhorn_grid(g: Any, epsilon: float) -> float:
     if math.isinf(w2):
         return math.inf  # no coupling of finite quadratic cost: OT_ε(p, q) is infinite too
     xp, xq, mass = g.quantile_atoms(SINKHORN_ATOMS)
-    s_hat = float(sinkhorn_divergence(xp[:, None], mass, xq[:, None], mass, epsilon, iters=SINKHORN_SWEEPS))
+    # one canonical order of the two atom sets, so S_ε(p, q) and S_ε(q, p) are the same computation
+    # (bit-identical, even where the capped solve stops unconverged)
+    first, second = (xp, xq) if xp.tobytes() <= xq.tobytes() else (xq, xp)
+    s_hat = float(sinkhorn_divergence(first[:, None], mass, second[:, None], mass, epsilon,
+                                      iters=SINKHORN_SWEEPS))
     w2_hat = float(np.dot(mass, (xp - xq) ** 2))
     return max(s_hat + w2 * w2 - w2_hat, 0.0)
 
