@@ -282,7 +282,7 @@ def test_closed_page_kernel_is_culled_within_the_configured_time(culling_server)
     assert f"Culling 'idle' kernel 'python3' ({kernel_id})" in culling_server.log.read_text()
 
 
-def test_open_page_kernel_is_kept_until_the_connected_timeout(culling_server):
+def test_open_page_kernel_is_kept_until_the_connected_timeout(culling_server, run_coroutine):
     from tornado.websocket import websocket_connect
 
     port = culling_server.port
@@ -305,7 +305,7 @@ def test_open_page_kernel_is_kept_until_the_connected_timeout(culling_server):
         ws.close()
         return time.monotonic() - t0, alive_after_idle_timeout
 
-    took, kept = asyncio.run(hold_open())
+    took, kept = run_coroutine(hold_open())
     assert kept, "an open page's kernel was culled by cull_idle_timeout"
     assert took < 20, "an open but unused page's kernel was not culled after cull_connected_timeout"
     assert "unused for" in culling_server.log.read_text()

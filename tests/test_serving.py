@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -131,9 +130,9 @@ def _culling_manager(connections: int, idle_s: float, state: str = "idle"):
         (0, 400, "idle", True),    # closed page beyond cull_idle_timeout
     ],
 )
-def test_visitor_kernel_manager_culling_rules(connections, idle_s, state, culled):
+def test_visitor_kernel_manager_culling_rules(connections, idle_s, state, culled, run_coroutine):
     manager, shut = _culling_manager(connections, idle_s, state)
-    asyncio.run(manager.cull_kernel_if_idle("k"))
+    run_coroutine(manager.cull_kernel_if_idle("k"))
     assert shut == (["k"] if culled else [])
 
 

@@ -214,6 +214,11 @@ class PlaneTab(Tab):
             with self.controls.muted():
                 self.layers.value = ", ".join(str(w) for w in layers)
                 self.epochs.value, self.every.value, self.activation.value = epochs, every, act
+                if any(self.available(k, e) is None for k, e in self.requests()):
+                    # one activation shipped (digits: tanh): compare its estimators instead
+                    ests = self.available(shipped[0], ())
+                    self.compare.value = "estimators"
+                    self.estimator.value, self.estimator_b.value = (list(ests.estimators) * 2)[:2]
         self._setting_changed()
 
     def _setting_changed(self) -> None:
