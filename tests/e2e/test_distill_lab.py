@@ -24,23 +24,38 @@ pytestmark = pytest.mark.e2e
 URL_PATH = "/voila/render/05_distillation_alignment.ipynb"
 SLOW = 300_000  # ms: training on a loaded 2-core box
 
+# plotly.py 6+ sends numpy arrays as {dtype, bdata} (base64); plotly.js may keep that object in gd.data.
+JS_PLAIN = """(a) => {
+  if (a == null) return null;
+  if (ArrayBuffer.isView(a)) return Array.from(a);
+  if (a.bdata !== undefined) {
+    const bin = atob(a.bdata), bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    const T = {f8: Float64Array, f4: Float32Array, i4: Int32Array, u4: Uint32Array, i2: Int16Array,
+               u2: Uint16Array, i1: Int8Array, u1: Uint8Array}[a.dtype];
+    return T ? Array.from(new T(bytes.buffer)) : null;
+  }
+  return a;
+}"""
+
 JS_TRACE = """([css, meta]) => {
   const gd = document.querySelector(`${css}.js-plotly-plot, ${css} .js-plotly-plot`);
   if (!gd || !gd.data) return null;
   const t = gd.data.find(t => t.meta === meta);
   if (!t) return null;
-  const plain = (a) => (a != null && ArrayBuffer.isView(a)) ? Array.from(a) : a;
+  const plain = __PLAIN__;
   return JSON.stringify([plain(t.x), plain(t.y)]);
-}"""
+}""".replace("__PLAIN__", JS_PLAIN)
 
 JS_READY = """() => {
   const gd = document.querySelector('.dx-distill-figure .js-plotly-plot');
   if (!gd || !gd.data) return false;
+  const plain = __PLAIN__;
+  const filled = (a) => { const v = plain(a); return v != null && v.length > 0; };
   const vendi = gd.data.find(t => t.name === 'Vendi score');
   const students = gd.data.filter(t => String(t.meta).startsWith('dx-student-'));
-  return !!(vendi && vendi.x && vendi.x.length > 0 && students.length === 3
-            && students.every(t => t.y && t.y.length > 0));
-}"""
+  return !!(vendi && filled(vendi.x) && students.length === 3 && students.every(t => filled(t.y)));
+}""".replace("__PLAIN__", JS_PLAIN)
 
 
 def trace(page, css: str, meta: str) -> str | None:
