@@ -50,7 +50,7 @@ class Calculator:
         self.controls.add("units", self.units)
         self.table = W.HTML("")
         self.table.add_class("dx-table")
-        self.figure = FigureSlot("dx-figure")
+        self.figure = FigureSlot("dx-figure", full_width=True)
         self.results: dict = {}
         self.controls.observe(self._control_changed)
         self._apply_preset(preset)

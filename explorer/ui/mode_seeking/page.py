@@ -161,7 +161,8 @@ class ModeSeeking:
         spec = presets.TARGETS[self.target_name.value]
         sliders = {}
         for prm in spec.params:
-            sliders[prm.name] = slider(prm, css=f"dx-t-{prm.name}", description_width="150px")
+            sliders[prm.name] = slider(prm, css=f"dx-t-{prm.name}", description_width="150px",
+                                       readout_format=".2f")
         self.target_sliders = sliders
         self.controls.replace_group("p", sliders)
         self.target_box.children = list(sliders.values())

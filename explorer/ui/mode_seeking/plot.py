@@ -18,6 +18,7 @@ from explorer.ui.widgets.theme import HANDLE_FILL, HANDLE_LINE_2D, P_COLOUR, P_F
 N_CURVE = 500
 HANDLE_HEIGHT = 0.05  # the draggable bar under each mode, in fractions of the plot's height
 MARGIN = {"l": 50, "r": 20, "t": 40, "b": 40}
+WIDTH = 1050  # px: plotly sizes a figure added to the page later to its default 700 px, not the page's
 
 
 def label(name: str) -> str:
@@ -139,7 +140,7 @@ def handle_shape(dim: int, i: int, centre: Any, width: Any) -> dict:
 def layout(state: State) -> go.Layout:
     two_d = state.p.dim == 2
     lay = go.Layout(
-        height=480, width=1050, template="plotly_white", margin=MARGIN,
+        height=480, width=WIDTH, template="plotly_white", margin=MARGIN,
         title={"text": f"{state.target.title}: fitted q per divergence", "x": 0.01},
         legend={"orientation": "v", "x": 1.01, "y": 1.0}, font={"size": 13},
         xaxis={"title": "x" if not two_d else "x₁"},

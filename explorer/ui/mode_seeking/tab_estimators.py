@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 
 from explorer import divergences as dv
 from explorer import estimators
-from explorer.ui.mode_seeking.plot import MARGIN, label
+from explorer.ui.mode_seeking.plot import MARGIN, WIDTH, label
 from explorer.ui.mode_seeking.tab import Tab, run_button, tab_box
 from explorer.ui.widgets import FigureSlot
 from explorer.ui.widgets.theme import divergence_colour, fill
@@ -39,7 +39,7 @@ class EstimatorsTab(Tab):
         self.button = run_button("Run the study", "dx-estimator-run", self.compute)
         self.progress = W.IntProgress(value=0, min=0, max=100)
         self.progress.add_class("dx-estimator-progress")
-        self.figure = FigureSlot("dx-estimator-figure", full_width=True)
+        self.figure = FigureSlot("dx-estimator-figure")
         self.summary = W.HTML("")
         self._runner = self.runner("dx-estimators")
         self.widget = tab_box(
@@ -90,7 +90,7 @@ class EstimatorsTab(Tab):
             go.Scatter(x=[res.ns[0], res.ns[-1]], y=[res.exact, res.exact], mode="lines",
                        name=f"exact ({res.exact_method})", line={"color": "black", "dash": "dash"}),
         ])
-        fig.update_layout(height=340, template="plotly_white", margin=MARGIN,
+        fig.update_layout(height=340, width=WIDTH, template="plotly_white", margin=MARGIN,
                           xaxis={"type": "log", "title": "n per sample", "tickvals": list(res.ns),
                                  "ticktext": [str(int(n)) for n in res.ns]},
                           yaxis={"title": res.label},

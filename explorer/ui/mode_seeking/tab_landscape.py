@@ -12,7 +12,7 @@ from plotly.subplots import make_subplots
 
 from explorer import divergences as dv
 from explorer import fitting
-from explorer.ui.mode_seeking.plot import MARGIN, label
+from explorer.ui.mode_seeking.plot import MARGIN, WIDTH, label
 from explorer.ui.mode_seeking.tab import Tab, run_button, tab_box
 from explorer.ui.widgets import FigureSlot, Job
 
@@ -56,7 +56,7 @@ class LandscapeTab(Tab):
         super().__init__(*args, **kwargs)
         self.button = run_button("Draw the landscapes", "dx-landscape-run", self.compute)
         self.notice = W.HTML("")
-        self.figure = FigureSlot("dx-landscape-figure", full_width=True)
+        self.figure = FigureSlot("dx-landscape-figure")
         self._runner = self.runner("dx-landscape")
         self.widget = tab_box(
             "D(p‖N(μ, σ²)) over mean × log-std for a 1-D Gaussian q (log colour scale); ✕ = the "
@@ -113,6 +113,6 @@ class LandscapeTab(Tab):
             fig.update_yaxes(type="log", title_text="σ" if k == 1 else None, row=1, col=k,
                              tickvals=SIGMA_TICKS, ticktext=[f"{t:g}" for t in SIGMA_TICKS])
             fig.update_xaxes(title_text="μ", row=1, col=k)
-        fig.update_layout(height=360, template="plotly_white", margin=MARGIN)
+        fig.update_layout(height=360, width=WIDTH, template="plotly_white", margin=MARGIN)
         self.figure.box.layout.display = None
         self.figure.show(fig)

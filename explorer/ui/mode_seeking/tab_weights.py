@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from explorer import divergences as dv
 from explorer import fitting
-from explorer.ui.mode_seeking.plot import MARGIN, label, x_grid
+from explorer.ui.mode_seeking.plot import MARGIN, WIDTH, label, x_grid
 from explorer.ui.mode_seeking.tab import Tab, tab_box
 from explorer.ui.widgets import FigureSlot
 from explorer.ui.widgets.theme import P_COLOUR, P_FILL, divergence_colour
@@ -22,7 +22,7 @@ class WeightsTab(Tab):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.notice = W.HTML("")
-        self.figure = FigureSlot("dx-weights-figure", full_width=True)
+        self.figure = FigureSlot("dx-weights-figure")
         self.widget = tab_box(
             "For an f-divergence the fit's gradient is a score difference ∇log p − ∇log q averaged "
             "under q·h(r), r = p/q, h(r) = r²f''(r) (f-distill). The curves show q·h(r) (normalised) "
@@ -54,7 +54,7 @@ class WeightsTab(Tab):
             w = fitting.gradient_weight(p, q, n, x, **params)
             fig.add_trace(go.Scatter(x=x, y=w / max(w.max(), 1e-300), name=label(n),
                                      line={"color": divergence_colour(n), "width": 2.5}))
-        fig.update_layout(height=340, template="plotly_white", margin=MARGIN,
+        fig.update_layout(height=340, width=WIDTH, template="plotly_white", margin=MARGIN,
                           title={"text": f"q·h(p/q) at q = {q.describe()} (each scaled to max 1)", "x": 0.01},
                           yaxis={"title": "relative weight"}, xaxis={"title": "x"})
         self.notice.value = ""

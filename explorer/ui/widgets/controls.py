@@ -49,12 +49,13 @@ def _classes(css: str | Sequence[str]) -> list[str]:
 
 def slider(param: Param, value: float | None = None, *, css: str | Sequence[str] = (),
            continuous_update: bool = True, description_width: str = "130px",
-           width: str = "330px") -> W.ValueWidget:
+           width: str = "330px", readout_format: str = ".3g") -> W.ValueWidget:
     """A slider for ``param`` at ``value`` (default: ``param.default``), clamped into its range.
 
     Integers get an ``IntSlider``; ``param.log`` a ``FloatLogSlider`` (step 0.01 decade, aligned
     so that ``value`` is on its grid); otherwise a ``FloatSlider`` with ``param.step`` or a round
-    step of about 1/100 of the range. The label is ``param.title``, the tooltip ``param.doc``.
+    step of about 1/100 of the range. The label is ``param.title``, the tooltip ``param.doc``;
+    ``readout_format`` is the d3 format of the value shown next to a float slider.
     """
     lo, hi = param.slider_range()
     v = float(param.default if value is None else value)
@@ -70,10 +71,10 @@ def slider(param: Param, value: float | None = None, *, css: str | Sequence[str]
     elif param.log:
         e_lo, e_hi = log_limits(lo, hi, min(max(v, lo), hi))
         s = W.FloatLogSlider(value=min(max(v, lo), hi), base=10, min=e_lo, max=e_hi, step=LOG_STEP,
-                             readout_format=".3g", **common)
+                             readout_format=readout_format, **common)
     else:
         step = param.step if param.step is not None else nice_step(hi - lo)
-        s = W.FloatSlider(value=min(max(v, lo), hi), min=lo, max=hi, step=step, readout_format=".3g",
+        s = W.FloatSlider(value=min(max(v, lo), hi), min=lo, max=hi, step=step, readout_format=readout_format,
                           **common)
     for c in _classes(css):
         s.add_class(c)

@@ -69,7 +69,8 @@ class FigureSlot:
         self.on_shapes = on_shapes
         self.full_width = full_width
         self.spare = spare
-        self.box = W.Box([], layout=W.Layout(width="100%"))
+        # a column stretches its child to the page's width; a row leaves it at plotly's default
+        self.box = (W.VBox if full_width else W.Box)([], layout=W.Layout(width="100%"))
         self.widget: go.FigureWidget | None = None
         self.updates = 0  # figures applied in place (tests read it)
         self.created = 0  # FigureWidgets created (tests read it)
