@@ -331,6 +331,43 @@ def test_figure_slot_batch_and_shape_edits():
     assert shapes and shapes[-1][0].x0 == 0.5
 
 
+def test_figure_slot_opens_the_comm_with_the_figure_in_it(monkeypatch):
+    """The first message the browser gets already holds the data and the layout (plotly's own
+    FigureWidget opens empty and sends them after, which a view created in between never draws)."""
+    import comm
+
+    opened = []
+    real = comm.create_comm
+
+    def recording(**kwargs):
+        opened.append(kwargs["data"]["state"])
+        return real(**kwargs)
+
+    monkeypatch.setattr(comm, "create_comm", recording)
+    slot = FigureSlot("dx-test")
+    w = slot.show(go.Figure([go.Scatter(y=[1, 2]), go.Bar(y=[3])], {"height": 321}))
+    state = next(s for s in opened if "_widget_data" in s)
+    assert [t["type"] for t in state["_widget_data"]] == ["scatter", "bar"]
+    assert state["_widget_layout"]["height"] == 321
+    assert w.comm is not None and isinstance(w, go.FigureWidget)
+
+
+def test_figure_slot_sends_the_full_state_until_a_view_has_drawn(monkeypatch):
+    """Updates before the first view: the browser's copy of the state is refreshed (a view drawn
+    later reads it); once a view reported drawing, only the update messages go out."""
+    slot = FigureSlot("dx-test")
+    w = slot.show(go.Figure([go.Scatter(y=[1])]))
+    sent = []
+    full = ["_widget_data", "_widget_layout"]
+    monkeypatch.setattr(w, "send_state", lambda key=None: sent.append(key) if key == full else None)
+    slot.show(go.Figure([go.Scatter(y=[2]), go.Bar(y=[1])]))
+    assert sent == [full] and not slot.rendered
+    w._js2py_traceDeltas = {"trace_deltas": [{"uid": t.uid} for t in w.data], "trace_edit_id": 0}
+    assert slot.rendered
+    slot.show(go.Figure([go.Scatter(y=[3])]))
+    assert len(sent) == 1
+
+
 # -- theme ---------------------------------------------------------------------------------------------
 
 

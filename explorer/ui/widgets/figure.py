@@ -6,11 +6,20 @@ same type updated in one ``batch_update()``, surplus traces deleted, new ones ad
 replaced — so a page pays the ~5 MB plotly bundle once per slot, and a figure the visitor is
 dragging on is never swapped under the mouse.
 
-Each change also refreshes the widget's full-state traits (``_widget_data``/``_widget_layout``)
-without sending them: plotly only refreshes them when a FigureWidget is displayed by itself, so a
-figure living inside a box and updated before the browser had created its view (a kernel still
-rendering the page, a fit arriving before the first frame) would otherwise come up with the data
-it was created with.
+The widget is created with its comm opened only once the figure is in it
+(:class:`_FigureWidget`): plotly opens the comm with an empty figure and sends the data and
+layout in later messages, and a view created in between (the front end builds the model
+asynchronously) draws an empty plot that never updates — which happened to figures created in a
+callback after the page was shown (a tab drawn when first opened), about one time in two here.
+
+Each change also refreshes the widget's full-state traits (``_widget_data``/``_widget_layout``):
+plotly only refreshes them when a FigureWidget is displayed by itself, so a figure living inside a
+box and updated before the browser had created its view (a kernel still rendering the page, a fit
+arriving before the first frame) would otherwise come up with the data it was created with. Until
+a view has reported that it drew the figure (plotly's views answer every render with
+``_js2py_traceDeltas``), the refreshed state is also *sent*: the update messages themselves only
+reach views that exist, and a view drawn later reads the browser's copy of the state — otherwise
+the creation-time one (a tab opened while its first results stream in showed its empty figure).
 """
 
 from __future__ import annotations
@@ -25,6 +34,21 @@ import plotly.graph_objects as go
 __all__ = ["FigureSlot"]
 
 _KEEP = ("type", "uid")
+
+
+class _FigureWidget(go.FigureWidget):
+    """A FigureWidget whose comm opens after its figure is set, so the front end's model (and
+    every view of it) starts with the data and the layout (see the module docstring)."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        self._dx_hold = True
+        super().__init__(*args, **kwargs)
+        self._dx_hold = False
+        self.open()
+
+    def open(self) -> None:
+        if not getattr(self, "_dx_hold", False):
+            super().open()
 
 
 def _replacement(old: dict, new: dict) -> dict:
@@ -53,14 +77,16 @@ class FigureSlot:
         self.box = W.Box([], layout=W.Layout(width="100%"))
         self.widget: go.FigureWidget | None = None
         self.updates = 0  # figures applied in place (tests read it)
+        self.rendered = False  # a browser view has drawn the figure (see the module docstring)
 
     def show(self, fig: go.Figure) -> go.FigureWidget:
         """Draw ``fig``: create the widget the first time, else update it in place."""
         if self.widget is None:
-            self.widget = go.FigureWidget(fig)
+            self.widget = _FigureWidget(fig)
             self.widget.add_class(self.css)
             if self.on_shapes is not None:
                 self.widget.layout.on_change(lambda layout, shapes: self.on_shapes(shapes), "shapes")
+            self.widget.observe(self._view_drew, names="_js2py_traceDeltas")
             self.box.children = [self.widget]
             return self.widget
         w = self.widget
@@ -91,8 +117,14 @@ class FigureSlot:
         self.updates += 1
         self._sync_state()
 
+    def _view_drew(self, change: dict) -> None:
+        if change.get("new"):
+            self.rendered = True
+
     def _sync_state(self) -> None:
-        """Keep the full-state traits current, silently (see the module docstring)."""
+        """Keep the full-state traits current; send them while no view has drawn (module docstring)."""
         w = self.widget
         w._trait_values["_widget_data"] = w._data
         w._trait_values["_widget_layout"] = w._layout_obj._props
+        if not self.rendered:
+            w.send_state(["_widget_data", "_widget_layout"])
