@@ -367,6 +367,27 @@ def test_figure_slot_batch_and_shape_edits():
     assert shapes and shapes[-1][0].x0 == 0.5
 
 
+def test_figure_slot_opens_the_comm_with_the_figure_in_it(monkeypatch):
+    """The first message the browser gets already holds the data and the layout (plotly's own
+    FigureWidget opens empty and sends them after, which a view created in between never draws)."""
+    import comm
+
+    opened = []
+    real = comm.create_comm
+
+    def recording(**kwargs):
+        opened.append(kwargs["data"]["state"])
+        return real(**kwargs)
+
+    monkeypatch.setattr(comm, "create_comm", recording)
+    slot = FigureSlot("dx-test")
+    w = slot.show(go.Figure([go.Scatter(y=[1, 2]), go.Bar(y=[3])], {"height": 321}))
+    state = next(s for s in opened if "_widget_data" in s)
+    assert [t["type"] for t in state["_widget_data"]] == ["scatter", "bar"]
+    assert state["_widget_layout"]["height"] == 321
+    assert w.comm is not None and isinstance(w, go.FigureWidget)
+
+
 # -- theme ---------------------------------------------------------------------------------------------
 
 

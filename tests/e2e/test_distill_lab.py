@@ -18,25 +18,12 @@ import time
 from pathlib import Path
 
 import pytest
+from plotly_js import JS_PLAIN
 
 pytestmark = pytest.mark.e2e
 
 URL_PATH = "/voila/render/05_distillation_alignment.ipynb"
 SLOW = 300_000  # ms: training on a loaded 2-core box
-
-# plotly.py 6+ sends numpy arrays as {dtype, bdata} (base64); plotly.js may keep that object in gd.data.
-JS_PLAIN = """(a) => {
-  if (a == null) return null;
-  if (ArrayBuffer.isView(a)) return Array.from(a);
-  if (a.bdata !== undefined) {
-    const bin = atob(a.bdata), bytes = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    const T = {f8: Float64Array, f4: Float32Array, i4: Int32Array, u4: Uint32Array, i2: Int16Array,
-               u2: Uint16Array, i1: Int8Array, u1: Uint8Array}[a.dtype];
-    return T ? Array.from(new T(bytes.buffer)) : null;
-  }
-  return a;
-}"""
 
 JS_TRACE = """([css, meta]) => {
   const gd = document.querySelector(`${css}.js-plotly-plot, ${css} .js-plotly-plot`);

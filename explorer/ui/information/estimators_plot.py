@@ -13,6 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from explorer import information as info
+from explorer.ui.information.tab import FIGURE_WIDTH
 from explorer.ui.widgets.theme import PALETTE, fill
 
 __all__ = ["by_dimension", "colour", "legend_name", "versus_n"]
@@ -39,7 +40,8 @@ def versus_n(task: Any, results: dict[str, Any], pending: list[str]) -> go.Figur
         ns_all += list(res.ns)
         lo, hi = res.mean - res.std, res.mean + res.std
         fig.add_trace(go.Scatter(x=np.concatenate([res.ns, res.ns[::-1]]), y=np.concatenate([hi, lo[::-1]]),
-                                 fill="toself", fillcolor=fill(c, 0.15), line={"width": 0}, hoverinfo="skip",
+                                 mode="lines", fill="toself", fillcolor=fill(c, 0.15), line={"width": 0},
+                                 hoverinfo="skip",
                                  showlegend=False, name=f"{method} ± 1 s.d."))
         fig.add_trace(go.Scatter(x=res.ns, y=res.mean, mode="lines+markers", name=legend_name(method),
                                  line={"color": c, "width": 2.5}, customdata=res.std,
@@ -57,11 +59,12 @@ def versus_n(task: Any, results: dict[str, Any], pending: list[str]) -> go.Figur
                              line={"color": "black", "dash": "dash"}))
     waiting = f" — running: {', '.join(pending)}" if pending else ""
     fig.update_layout(
-        height=430, template="plotly_white", margin=MARGIN,
-        title={"text": f"{task.description} (d = {task.dim_x} + {task.dim_y}){waiting}", "x": 0.01,
+        height=430, width=FIGURE_WIDTH, template="plotly_white", margin=MARGIN,
+        title={"text": f"{task.description} (d = {task.dim_x} + {task.dim_y}); mean over repeats, "
+                       f"band ± 1 s.d.{waiting}", "x": 0.06,
                "font": {"size": 14}},
         xaxis={"type": "log", "title": "n samples", "tickvals": ns, "ticktext": [str(n) for n in ns]},
-        yaxis={"title": "estimate of I(X;Y)  [nats]   (band: ± 1 s.d. over repeats)"},
+        yaxis={"title": "estimate of I(X;Y)  [nats]"},
         legend={"font": {"size": 11}}, font={"size": 13})
     return fig
 
@@ -85,8 +88,9 @@ def by_dimension(tasks: dict[str, Any], results: dict[str, dict[str, Any]], n: i
                              error_y={"type": "data", "array": err, "visible": True, "thickness": 1}))
     waiting = f" — running: {', '.join(pending)}" if pending else ""
     fig.update_layout(
-        height=430, template="plotly_white", margin={**MARGIN, "b": 110}, barmode="group",
-        title={"text": f"Relative error at n = {n} on every known-MI task, by dimension{waiting}", "x": 0.01,
+        height=430, width=FIGURE_WIDTH, template="plotly_white", margin={**MARGIN, "b": 110},
+        barmode="group",
+        title={"text": f"Relative error at n = {n} on every known-MI task, by dimension{waiting}", "x": 0.06,
                "font": {"size": 14}},
         xaxis={"categoryorder": "array", "categoryarray": labels, "tickfont": {"size": 10}},
         yaxis={"title": "(mean estimate − truth) / truth", "zeroline": True, "zerolinecolor": "black",

@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from explorer.ui._common import fmt_value
+from explorer.ui.information.tab import FIGURE_WIDTH
 from explorer.ui.widgets.theme import FORWARD_COLOUR, P_COLOUR, Q_COLOUR
 
 __all__ = ["BOUND", "CLOSED", "CURVE", "ENCODER", "LEVEL", "LOCAL", "MAX_COLUMNS", "OTHER", "POINT",
@@ -164,7 +165,8 @@ def figure(scene: Any, results: dict[str, Any], method: str, beta: float, closed
     fig.update_yaxes(autorange="reversed", row=1, col=2)
     fig.update_yaxes(autorange="reversed", row=2, col=2)
     fig.update_layout(
-        height=560, template="plotly_white", margin={"l": 60, "r": 20, "t": 40, "b": 120},
+        height=560, width=FIGURE_WIDTH, template="plotly_white",
+        margin={"l": 60, "r": 20, "t": 40, "b": 120},
         coloraxis={"colorscale": HEAT, "cmin": 0, "cmax": 1,
                    "colorbar": {"title": {"text": "prob."}, "len": 0.6, "y": 0.35, "thickness": 12}},
         legend={"orientation": "h", "x": 0, "y": -0.14, "yanchor": "top", "font": {"size": 11}},

@@ -25,6 +25,7 @@ CSS = """
 .dx-teach {font-size: 13px; line-height: 1.45; color: #222; max-width: 1250px; margin: 4px 0 6px 0;}
 .dx-teach b {color: #1f5fa8;}
 .dx-ib-readout, .dx-plane-readout {font-size: 13px; min-height: 20px;}
+.dx-information .dx-figure-box {overflow-x: auto;}
 </style>
 """
 

@@ -15,6 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from explorer.ui.information.tab import FIGURE_WIDTH
 from explorer.ui.widgets.theme import P_COLOUR, Q_COLOUR
 
 __all__ = ["Drawn", "Panel", "figure", "short_layer", "upto_patch"]
@@ -57,14 +58,14 @@ def _ranges(panels: list[Panel], upto: int) -> tuple[float, float]:
 def _layer_data(p: Panel, li: int, upto: int) -> dict[str, Any]:
     keep = _upto(p.run, upto)
     ixt, ity = p.run.trajectory(p.estimator, li)
-    ep = p.run.epochs[keep]
+    ep = p.run.epochs[keep].astype(float)  # plotly.js has no int64 typed arrays
     return {"x": ixt[keep], "y": ity[keep], "marker.color": ep, "customdata": ep}
 
 
 def _run_data(run: Any, kind: str, upto: int) -> dict[str, Any]:
     keep = _upto(run, upto)
     y = {"train": run.train_acc, "test": run.test_acc, "gap": run.generalization_gap}[kind]
-    return {"x": run.epochs[keep], "y": y[keep]}
+    return {"x": run.epochs[keep].astype(float), "y": y[keep]}
 
 
 def _label_position(p: Panel, li: int, upto: int) -> tuple[float, float] | None:
@@ -148,7 +149,8 @@ def figure(panels: list[Panel], upto: int) -> tuple[go.Figure, Drawn]:
         fig.update_xaxes(title_text="epoch", range=[0, top_epoch], row=2, col=col)
     fig.update_yaxes(title_text="accuracy", row=2, col=1)
     fig.update_yaxes(title_text="gap", row=2, col=2)
-    fig.update_layout(height=700, template="plotly_white", margin={"l": 60, "r": 20, "t": 40, "b": 50},
+    fig.update_layout(height=700, width=FIGURE_WIDTH, template="plotly_white",
+                      margin={"l": 60, "r": 20, "t": 40, "b": 50},
                       legend={"orientation": "h", "x": 0, "y": 0.3, "yanchor": "bottom",
                               "font": {"size": 11}},
                       font={"size": 13})

@@ -11,7 +11,11 @@ import ipywidgets as W
 
 from explorer.ui.widgets import Controls, ErrorBox, LatestRunner
 
-__all__ = ["Tab", "status_line", "teaching"]
+__all__ = ["FIGURE_WIDTH", "Tab", "status_line", "teaching"]
+
+#: the figures' width in pixels: a plotly view drawn inside a tab panel cannot measure its
+#: container reliably (it would fall back to a narrow default), so the width is fixed
+FIGURE_WIDTH = 1240
 
 
 def teaching(html_text: str) -> W.HTML:

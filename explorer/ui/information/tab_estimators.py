@@ -84,6 +84,7 @@ class EstimatorsTab(Tab):
         self.progress.add_class("dx-est-progress")
         self.status = status_line("dx-est-status")
         self.figure = FigureSlot("dx-est-figure")
+        self.figure.box.add_class("dx-figure-box")
         self._runner = self.runner("dx-estimators")
         self.results: dict[tuple, Any] = {}  # (method, task, ns, reps) -> EvaluationResult
         self._plan: list[tuple[str, str, tuple[int, ...]]] = []

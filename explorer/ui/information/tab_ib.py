@@ -97,6 +97,7 @@ class IBTab(Tab):
         self.readout = W.HTML("")
         self.readout.add_class("dx-ib-readout")
         self.figure = FigureSlot("dx-ib-figure")
+        self.figure.box.add_class("dx-figure-box")
         self._runner = self.runner("dx-ib")
         self.scene: Any = None
         self.closed: Any = None

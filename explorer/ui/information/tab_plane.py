@@ -99,32 +99,35 @@ class PlaneTab(Tab):
         estimator_options = [(info.get(n).label, n) for n in usable]
         self.dataset = c.add("plane.dataset", W.Dropdown(
             options=[(DATASET_LABELS.get(d, d), d) for d in DATASETS], value="szt", description="dataset",
-            layout=W.Layout(width="380px")))
+            style={"description_width": "100px"}, layout=W.Layout(width="420px")))
         self.dataset.add_class("dx-plane-dataset")
+        wide = {"description_width": "100px"}
         self.layers = c.add("plane.layers", W.Text(value="10, 7, 5, 4, 3", description="hidden layers",
-                                                   continuous_update=False, layout=W.Layout(width="260px")))
+                                                   continuous_update=False, style=wide,
+                                                   layout=W.Layout(width="300px")))
         self.layers.add_class("dx-plane-layers")
         self.epochs = c.add("plane.epochs", W.IntSlider(value=2000, min=100, max=4000, step=100,
-                                                        description="epochs", continuous_update=False))
+                                                        description="epochs", continuous_update=False,
+                                                        style=wide))
         self.every = c.add("plane.every", W.IntSlider(value=20, min=1, max=100, description="record every",
-                                                      continuous_update=False))
+                                                      continuous_update=False, style=wide))
         self.compare = c.add("plane.compare", W.ToggleButtons(
             options=[("two activations", "activations"), ("two estimators", "estimators")],
             value="activations", description="side by side", style={"button_width": "125px"}))
         self.compare.add_class("dx-plane-compare")
         self.activation = c.add("plane.activation", W.Dropdown(options=list(ACTIVATIONS), value="tanh",
-                                                               description="activation"))
+                                                               description="activation", style=wide))
         self.activation.add_class("dx-plane-activation")
         self.activation_b = c.add("plane.activation_b", W.Dropdown(options=list(ACTIVATIONS), value="relu",
-                                                                   description="vs activation"))
+                                                                   description="vs activation", style=wide))
         self.activation_b.add_class("dx-plane-activation-b")
         self.estimator = c.add("plane.estimator", W.Dropdown(options=estimator_options, value=usable[0],
-                                                             description="estimator",
-                                                             layout=W.Layout(width="330px")))
+                                                             description="estimator", style=wide,
+                                                             layout=W.Layout(width="360px")))
         self.estimator.add_class("dx-plane-estimator")
         self.estimator_b = c.add("plane.estimator_b", W.Dropdown(
-            options=estimator_options, value=usable[1], description="vs estimator",
-            layout=W.Layout(width="330px")))
+            options=estimator_options, value=usable[1], description="vs estimator", style=wide,
+            layout=W.Layout(width="360px")))
         self.estimator_b.add_class("dx-plane-estimator-b")
         self.upto = c.add("plane.upto", W.IntSlider(value=2000, min=0, max=2000, step=20,
                                                     description="up to epoch", continuous_update=True,
@@ -139,6 +142,7 @@ class PlaneTab(Tab):
         self.readout = W.HTML("")
         self.readout.add_class("dx-plane-readout")
         self.figure = FigureSlot("dx-plane-figure")
+        self.figure.box.add_class("dx-figure-box")
         self._runner = self.runner("dx-plane")
         self.live: dict[int, PlaneResult] = {}  # runs streaming in, by panel slot
         self._request: list[tuple[RunKey, tuple[str, ...]]] = []

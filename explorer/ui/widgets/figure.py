@@ -18,6 +18,11 @@ drops updates that arrive before the widget's script has initialised; so until t
 drawn the figure once (it reports back a ``_js2py_traceDeltas``), each change also sends the full
 state, from which the figure is drawn when it finally is. Afterwards the traits are refreshed
 silently, and only the edits travel.
+
+The widget's comm opens only once the figure is in it (:class:`_FigureWidget`): plotly opens the comm
+with an empty figure and sends the data and layout in later messages, and a view created in between
+(the front end builds the model asynchronously) drew an empty plot that never updated — which
+happened to figures created in a callback after the page was shown (a tab drawn when first opened).
 """
 
 from __future__ import annotations
@@ -32,6 +37,36 @@ import plotly.graph_objects as go
 __all__ = ["FigureSlot"]
 
 _KEEP = ("type", "uid")
+
+
+class _FigureWidget(go.FigureWidget):
+    """A FigureWidget whose comm opens after its figure is set, so the front end's model (and
+    every view of it) starts with the data and the layout (see the module docstring)."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        self._dx_hold = True
+        super().__init__(*args, **kwargs)
+        self._dx_hold = False
+        self.open()
+
+    def open(self) -> None:
+        if not getattr(self, "_dx_hold", False):
+            super().open()
+
+
+class _FigureWidget(go.FigureWidget):
+    """A FigureWidget whose comm opens after its figure is set, so the front end's model (and
+    every view of it) starts with the data and the layout (see the module docstring)."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        self._dx_hold = True
+        super().__init__(*args, **kwargs)
+        self._dx_hold = False
+        self.open()
+
+    def open(self) -> None:
+        if not getattr(self, "_dx_hold", False):
+            super().open()
 
 
 def _replacement(old: dict, new: dict) -> dict:
@@ -111,7 +146,7 @@ class FigureSlot:
         padded = go.Figure(fig)
         for _ in range(self.spare):
             padded.add_trace(go.Scatter(visible=False, showlegend=False))
-        w = go.FigureWidget(padded)
+        w = _FigureWidget(padded)
         w.add_class(self.css)
         if self.full_width:
             w.add_class("dx-full-width")
