@@ -230,7 +230,7 @@ def implied_reward(base: Any, policy: Any, beta: float, divergence: str = "rever
 
 
 def numerical_optimum(base: Any, reward: Any, beta: float, divergence: str = "reverse_kl", *,
-                      tol: float = 1e-13, **params: Any) -> tuple[np.ndarray, float]:
+                      tol: float = 1e-16, **params: Any) -> tuple[np.ndarray, float]:
     """Maximise :math:`E_π[r] − β D(a\\|π)` over softmax logits by L-BFGS (torch gradients, float64).
 
     Returns ``(policy, objective)``. Independent of the closed form: no KKT, no root search.
@@ -264,9 +264,9 @@ def numerical_optimum(base: Any, reward: Any, beta: float, divergence: str = "re
         pi = torch.softmax(zt, 0)
         val = -((pi * tr).sum() - beta * (ta * g_torch(pi / ta)).sum())
         (grad,) = torch.autograd.grad(val, zt)
-        return float(val), grad.numpy()
+        return float(val.detach()), grad.numpy()
 
-    z0 = np.log(a) + r / beta * 0.0
+    z0 = np.log(a)
     res = optimize.minimize(f, z0, jac=True, method="L-BFGS-B",
                             options={"maxiter": 20000, "ftol": tol, "gtol": 1e-12, "maxcor": 30})
     pi = np.exp(res.x - res.x.max())

@@ -266,15 +266,16 @@ def sweep(
     *,
     loss: str = "generalized_js",
     student: str = "unimodal",
-    warm_start: bool = True,
+    warm_start: bool = False,
     progress: bool = False,
     should_stop: Callable[[], bool] | None = None,
     **kwargs: Any,
 ) -> DistillSweep:
     """Fit one student per value of ``parameter`` (a loss parameter, or ``"temperature"``).
 
-    With ``warm_start`` each fit starts from the previous one (the student follows the
-    parameter continuously, as a slider expects). ``progress`` shows a tqdm bar;
+    Each fit starts from the same seeded initialisation; with ``warm_start`` it starts from the
+    previous fit instead (smoother paths, but a mode-seeking loss then keeps a covering student
+    found at the previous value: reverse KL has such local optima). ``progress`` shows a tqdm bar;
     ``should_stop`` is polled between fits and inside each. Other keywords go to :func:`distill`.
     """
     vals = np.asarray(values, dtype=float)

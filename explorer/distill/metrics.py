@@ -105,14 +105,14 @@ def teacher_modes(t: Any, ordered: bool = True, min_height: float = 0.1,
         basin[modes] = np.arange(modes.size)
         return modes, basin
     peak = np.arange(v)
-    for i in range(v):  # steepest ascent to a local maximum (plateaus: the leftmost of equals)
+    for i in range(v):  # steepest ascent to a local maximum
         j = i
         while True:
             left = t[j - 1] if j > 0 else -1.0
             right = t[j + 1] if j < v - 1 else -1.0
             if right > t[j] and right >= left:
                 j += 1
-            elif left > t[j]:
+            elif left > t[j] or (left == t[j] > 0):  # a plateau belongs to its leftmost token
                 j -= 1
             else:
                 break
