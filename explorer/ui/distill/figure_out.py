@@ -42,7 +42,11 @@ def _plain(obj: Any) -> Any:
     if isinstance(obj, list | tuple):
         return [_plain(v) for v in obj]
     if isinstance(obj, np.ndarray):
-        return _plain(obj.tolist())
+        if obj.dtype.kind in "fc" and not np.all(np.isfinite(obj)):
+            out = obj.astype(object)
+            out[~np.isfinite(obj)] = None
+            return out.tolist()
+        return obj.tolist()
     if isinstance(obj, np.generic):
         obj = obj.item()
     if isinstance(obj, float) and not math.isfinite(obj):
@@ -63,7 +67,10 @@ class OutputFigure:
     def _render(self) -> None:
         """Replace the Output's content by the figure (plotly's mimetype, drawn by the jupyterlab-plotly
         renderer): set as the widget's outputs, which works from any callback, not only a cell's."""
-        data = _plain(self.widget.to_plotly_json())
+        fig = self.widget
+        # the figure's own (validated) dicts, copied by _plain: to_plotly_json() deep-copies them first,
+        # which was most of a slider move's time
+        data = {"data": _plain(fig._data), "layout": _plain(fig._layout)}
         data["config"] = CONFIG
         self.box.outputs = (
             {
