@@ -69,7 +69,12 @@ def screenshot(page, name: str) -> None:
     where = os.environ.get("DX_SCREENSHOTS")
     if where:
         Path(where).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(where) / f"{name}.png"), full_page=True)
+        size = page.viewport_size
+        page.set_viewport_size({"width": size["width"], "height": 3000})  # Voila scrolls inside the page
+        try:
+            page.screenshot(path=str(Path(where) / f"{name}.png"), full_page=True)
+        finally:
+            page.set_viewport_size(size)
 
 
 def assert_clean(page, e2e) -> None:

@@ -180,24 +180,25 @@ def figure(
     fig.add_trace(
         go.Scatter(
             x=x,
+            y=fdpo.policy,
+            mode="lines",
+            meta=FDPO_META,
+            name=f"f-DPO π* ({fdpo_label})",
+            line={"color": fdpo_colour(fdpo_name), "width": 2.5},
+        ),
+        row=2,
+        col=1,
+    )
+    # after π*: the dashed target stays visible where π* lies on it (the reverse-KL regulariser)
+    fig.add_trace(
+        go.Scatter(
+            x=x,
             y=problem.target(beta),
             mode="lines",
             meta=FDPO_TARGET_META,
             showlegend=False,
             name="target p_β",
             line={"color": P_COLOUR, "width": 2, "dash": "dash"},
-        ),
-        row=2,
-        col=1,
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=x,
-            y=fdpo.policy,
-            mode="lines",
-            meta=FDPO_META,
-            name=f"f-DPO π* ({fdpo_label})",
-            line={"color": fdpo_colour(fdpo_name), "width": 2.5},
         ),
         row=2,
         col=1,

@@ -25,6 +25,8 @@ __all__ = ["BETA_META", "can_update_students", "figure", "update_beta", "update_
 BETA_META = ("dx-beta-student", "dx-beta-vendi", "dx-beta-recall")
 SOFT_META = "dx-softened-teacher"
 STUDENT_META = "dx-student-"
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash")
+"""Line style of the i-th chosen loss, so that students which coincide stay visible one over the other."""
 HEIGHT = 760
 WIDTH = 1250  # explicit: a figure created inside a tab cannot measure its container
 TEACHER_FILL = fill(P_COLOUR, 0.45)
@@ -39,7 +41,9 @@ def _row(probs: np.ndarray, row: int) -> np.ndarray:
     return p if p.ndim == 1 else p[row]
 
 
-def _student_trace(teacher: Any, y: np.ndarray, name: str, colour: str, **kw: Any) -> go.Scatter:
+def _student_trace(
+    teacher: Any, y: np.ndarray, name: str, colour: str, dash: str = "solid", **kw: Any
+) -> go.Scatter:
     hover = f"{html.escape(name)}<br>token %{{x}}: %{{y:.3g}}<extra></extra>"
     if teacher.ordered:
         return go.Scatter(
@@ -47,7 +51,7 @@ def _student_trace(teacher: Any, y: np.ndarray, name: str, colour: str, **kw: An
             y=y,
             name=name,
             mode="lines",
-            line={"color": colour, "width": 2.5},
+            line={"color": colour, "width": 2.5, "dash": dash},
             hovertemplate=hover,
             **kw,
         )
@@ -109,7 +113,7 @@ def figure(
         col=1,
     )
     trained = dict(students)
-    for name in losses:
+    for i, name in enumerate(losses):
         res = trained.get(name)
         fig.add_trace(
             _student_trace(
@@ -117,6 +121,7 @@ def figure(
                 _row(res.student, row) if res is not None else [],
                 f"{L.get(name).label} ({name}): training…",
                 loss_colour(name),
+                dash=DASHES[i % len(DASHES)],
                 legendgroup=name,
                 meta=STUDENT_META + name,
             ),
@@ -239,7 +244,13 @@ def figure(
     )
     fig.update_yaxes(title_text="Vendi score (effective modes)", rangemode="tozero", row=2, col=2)
     fig.update_yaxes(
-        title_text="teacher-mode recall", range=[-0.05, 1.05], secondary_y=True, row=2, col=2, showgrid=False
+        title_text="teacher-mode recall",
+        range=[-0.05, 1.05],
+        tickvals=[0, 0.25, 0.5, 0.75, 1],
+        secondary_y=True,
+        row=2,
+        col=2,
+        showgrid=False,
     )
     fig.update_layout(
         height=HEIGHT,

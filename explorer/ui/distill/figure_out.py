@@ -12,17 +12,46 @@ interface (``box``, ``widget``, ``show``, ``batch``, ``updates``), so the plot m
 
 from __future__ import annotations
 
+import base64
 import contextlib
-import json
+import math
 from collections.abc import Iterator
+from typing import Any
 
 import ipywidgets as W
+import numpy as np
 import plotly.graph_objects as go
 
 __all__ = ["OutputFigure"]
 
 CONFIG = {"displaylogo": False}
 MIMETYPE = "application/vnd.plotly.v1+json"
+
+
+def _plain(obj: Any) -> Any:
+    """JSON-ready copy: arrays as lists (not plotly's base64 blocks, so the page's data reads as plain
+    numbers), non-finite numbers as null."""
+    if isinstance(obj, dict):
+        if "bdata" in obj and "dtype" in obj:  # plotly's typed-array block
+            arr = np.frombuffer(base64.b64decode(obj["bdata"]), dtype=obj["dtype"])
+            if "shape" in obj:
+                shape = obj["shape"]
+                arr = arr.reshape([int(n) for n in (shape.split(",") if isinstance(shape, str) else shape)])
+            return _plain(arr)
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        if obj.dtype.kind in "fc" and not np.all(np.isfinite(obj)):
+            out = obj.astype(object)
+            out[~np.isfinite(obj)] = None
+            return out.tolist()
+        return obj.tolist()
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
 
 
 class OutputFigure:
@@ -38,7 +67,10 @@ class OutputFigure:
     def _render(self) -> None:
         """Replace the Output's content by the figure (plotly's mimetype, drawn by the jupyterlab-plotly
         renderer): set as the widget's outputs, which works from any callback, not only a cell's."""
-        data = json.loads(self.widget.to_json())
+        fig = self.widget
+        # the figure's own (validated) dicts, copied by _plain: to_plotly_json() deep-copies them first,
+        # which was most of a slider move's time
+        data = {"data": _plain(fig._data), "layout": _plain(fig._layout)}
         data["config"] = CONFIG
         self.box.outputs = (
             {

@@ -130,7 +130,7 @@ class DistillationTab:
             "sweep.beta",
             W.SelectionSlider(
                 options=list(work.BETAS),
-                value=0.5,
+                value=min(work.BETAS, key=lambda b: abs(b - 0.5)),
                 description="JSD β",
                 continuous_update=True,
                 style={"description_width": "60px"},
