@@ -31,7 +31,6 @@ from explorer.distributions import (
 )
 from explorer.divergences import dispatch as dispatch_module
 from explorer.divergences import measures
-from explorer.divergences import quadrature as quad
 from explorer.divergences.grid2d import Grid2D
 
 LOG2 = math.log(2.0)

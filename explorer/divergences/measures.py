@@ -25,8 +25,8 @@ import numpy as np
 from explorer._backend import NEG_INF, ops_for
 from explorer._numerics import logsumexp
 from explorer.distributions import Categorical, Distribution
-from explorer.divergences.integrands import END_TOL, KL_INTEGRAND, LOG2, TV_INTEGRAND, log_chernoff_integrand
 from explorer.divergences.grid2d import MAX_REFINE_2D, Grid2D, Refine
+from explorer.divergences.integrands import END_TOL, KL_INTEGRAND, LOG2, TV_INTEGRAND, log_chernoff_integrand
 from explorer.divergences.quadrature import MAX_DOUBLINGS, Grid1D, NonConvergence
 from explorer.estimators.kernel import rbf
 from explorer.ot.entropic import sinkhorn_divergence, sinkhorn_divergence_grid, sinkhorn_histograms
