@@ -102,7 +102,7 @@ register(Divergence(
     measure=ms.from_integrand(ig.KL_INTEGRAND), integrand=ig.KL_INTEGRAND, closed_form=cf.kl,
     weight=ig.weight_kl,
     samples=samples_kl, sample_estimator="k-NN (Wang, Kulkarni & Verdú 2009)",
-    estimator_params=(K_PARAM,), fit=FitSupport(likelihood=True),
+    estimator_params=(K_PARAM,), fit=FitSupport(likelihood=True, moments=True),
 ))
 register(Divergence(
     name="reverse_kl", label="RKL", formula="RKL(p‖q) = KL(q‖p) = ∫ q log(q/p) dx",

@@ -1,8 +1,9 @@
 r"""2-D quadrature grids built from the distributions, with an error estimate on every integral.
 
 :class:`Grid2D` (the calculator's grid) is a tensor-product Simpson grid in a *frame* chosen from
-the distributions: the identity or the eigenbasis of one of their Gaussian components, whichever
-needs the fewest nodes. Along each axis of the frame every component contributes a *window*
+the distributions: the directions of its two axes are taken from the coordinate axes and the principal axes of
+the Gaussian components (a sheared frame when two thin components cross), whichever pair needs
+the fewest nodes. Along each axis of the frame every component contributes a *window*
 (± ``WINDOW_Z`` of its marginal standard deviations about its mean) with a step of its
 *conditional* standard deviation / ``STEPS_2D`` (the width of the component along that axis with
 the other coordinate fixed, which is what a tensor grid has to resolve); windows are merged
@@ -53,13 +54,16 @@ MAX_REFINE_2D = 2
 """Largest number of step halvings of a grid whose error estimate is above TOL_2D."""
 MAX_NODES_2D = 1 << 21
 """Largest number of nodes of a refined grid."""
-MAX_AXIS_2D = 1025
+MAX_AXIS_2D = 513
 """Largest number of nodes per axis of an unrefined grid (steps are coarsened beyond it)."""
 RING_SHARE = 1e-9
 """Share of ∫|g| the far region may carry before the windows are widened."""
 ANISOTROPY = 2.0
 """Components whose covariance has a condition number above this propose their eigenbasis as frame."""
-MAX_FRAMES = 6
+MAX_FRAMES = 4
+"""At most this many anisotropic components propose their axes as frame directions."""
+MIN_SINE = 0.1
+"""Two frame directions must be at least this far from parallel (|sin| of their angle)."""
 
 
 class Refine(Exception):
@@ -90,41 +94,63 @@ def _leaves(d: Any) -> list[_Leaf]:
 
 
 def _frames(leaves: list[_Leaf]) -> list[np.ndarray]:
-    """Candidate frames: the identity and the eigenbases of the most anisotropic components."""
-    frames = [np.eye(2)]
+    """Candidate frames ``F`` (x = F u, unit columns): pairs of directions from the coordinate axes
+    and the principal axes of the most anisotropic components. A pair of long axes of two thin
+    components crossing at an angle gives a sheared frame in which both are thin along one
+    coordinate (a tensor grid then resolves both)."""
+    dirs = [0.0, math.pi / 2]
     cands = []
     for leaf in leaves:
         vals, vecs = np.linalg.eigh(leaf.cov)
         if vals[0] > 0 and vals[1] > ANISOTROPY * vals[0]:
-            cands.append((vals[1] / vals[0], vecs))
+            cands.append((vals[1] / vals[0], math.atan2(vecs[1, 0], vecs[0, 0]) % math.pi))
     cands.sort(key=lambda t: -t[0])
-    angles = [0.0]
-    for _, vecs in cands:
-        ang = math.atan2(vecs[1, 0], vecs[0, 0]) % (math.pi / 2)
-        if all(min(abs(ang - a), math.pi / 2 - abs(ang - a)) > 1e-3 for a in angles):
-            angles.append(ang)
-            frames.append(np.array([[math.cos(ang), -math.sin(ang)], [math.sin(ang), math.cos(ang)]]))
-        if len(frames) > MAX_FRAMES:
+    for _, ang in cands:
+        for a in (ang, (ang + math.pi / 2) % math.pi):
+            if all(abs(math.sin(a - d)) > 1e-3 for d in dirs):
+                dirs.append(a)
+        if len(dirs) >= 2 + 2 * MAX_FRAMES:
             break
+    frames = []
+    for i, a in enumerate(dirs):
+        for b in dirs[i + 1:]:
+            if abs(math.sin(a - b)) > MIN_SINE:
+                frames.append(np.array([[math.cos(a), math.cos(b)], [math.sin(a), math.sin(b)]]))
     return frames
 
 
-def _windows(leaves: list[_Leaf], frame: np.ndarray, axis: int, z: float) -> np.ndarray:
-    """(K, 3) windows ``(lo, hi, step)`` of every component along ``axis`` of ``frame``."""
-    e = frame[:, axis]
+def _windows(leaves: list[_Leaf], inv: np.ndarray, axis: int, z: float) -> np.ndarray:
+    """(K, 3) windows ``(lo, hi, step)`` of every component along coordinate ``axis`` of u = inv x."""
+    e = inv[axis]
     means = np.array([leaf.mean for leaf in leaves])
     covs = np.array([leaf.cov for leaf in leaves])
     c = means @ e
     marg = np.sqrt(np.maximum(np.einsum("i,kij,j->k", e, covs, e), 0.0))
-    with np.errstate(divide="ignore"):
-        prec = np.einsum("i,kij,j->k", e, np.linalg.pinv(covs), e)
+    # conditional std of u_axis given the other coordinate: 1 / sqrt of the precision of u
+    cov_u = np.einsum("ai,kij,bj->kab", inv, covs, inv)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        prec = np.linalg.pinv(cov_u)[:, axis, axis]
         cond = np.where(prec > 0, 1.0 / np.sqrt(prec), marg)
     feature = np.array([np.inf if leaf.feature is None else leaf.feature for leaf in leaves])
-    step = np.minimum(np.minimum(cond, marg), feature) / STEPS_2D
+    step = np.minimum(np.minimum(cond, marg), feature * np.linalg.norm(e)) / STEPS_2D
     scale_of = np.maximum(np.abs(c), 1.0)
     marg = np.maximum(marg, 1e-12 * scale_of)
     step = np.maximum(step, 1e-13 * scale_of)
     return np.column_stack([c - z * marg, c + z * marg, step])
+
+
+def _count(windows: np.ndarray, cap: int) -> float:
+    """Number of nodes :func:`_axis` would put in the windows (before grading and capping)."""
+    lo, hi, h = windows.T
+    order = np.argsort(h)
+    covered: list[tuple[float, float]] = []
+    n = 0.0
+    for i in order[:64]:  # finest first; the rest are at most as fine as the 64th
+        a, b = lo[i], hi[i]
+        length = b - a - sum(max(0.0, min(b, y) - max(a, x)) for x, y in covered)
+        n += max(length, 0.0) / h[i]
+        covered.append((a, b))
+    return min(n, float(cap))
 
 
 def _piece(a: float, b: float, h: float, graded: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -163,23 +189,21 @@ def _piece(a: float, b: float, h: float, graded: int) -> tuple[np.ndarray, np.nd
 def _axis(windows: np.ndarray, refine: int, cap: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Nodes and fine/coarse weights along one axis covering all windows (finest step wins)."""
     w = windows.copy()
-    w[:, 2] /= 2.0**refine
     cuts = np.unique(np.concatenate([w[:, 0], w[:, 1]]))
-    while True:
-        mids = 0.5 * (cuts[1:] + cuts[:-1])
-        cover = (w[None, :, 0] <= mids[:, None]) & (mids[:, None] <= w[None, :, 1])
-        steps = np.where(cover, w[None, :, 2], np.inf).min(axis=1)
-        # merge neighbouring pieces of one step (many overlapping KDE windows)
-        keep = np.concatenate([[True], steps[1:] != steps[:-1]])
-        starts = np.flatnonzero(keep)
-        a = cuts[starts]
-        b = np.concatenate([cuts[starts[1:]], [cuts[-1]]])
-        h = steps[starts]
-        fine = np.isfinite(h)
-        n_fine = np.sum(np.ceil((b[fine] - a[fine]) / h[fine]))
-        if n_fine <= cap or refine > 0:
-            break
-        w[:, 2] *= 1.5 * n_fine / cap  # too many nodes: coarsen every step alike (error estimate tells)
+    mids = 0.5 * (cuts[1:] + cuts[:-1])
+    cover = (w[None, :, 0] <= mids[:, None]) & (mids[:, None] <= w[None, :, 1])
+    steps = np.where(cover, w[None, :, 2], np.inf).min(axis=1)
+    # merge neighbouring pieces of one step (many overlapping KDE windows)
+    keep = np.concatenate([[True], steps[1:] != steps[:-1]])
+    starts = np.flatnonzero(keep)
+    a = cuts[starts]
+    b = np.concatenate([cuts[starts[1:]], [cuts[-1]]])
+    h = steps[starts]
+    fine = np.isfinite(h)
+    n_fine = float(np.sum(np.ceil((b[fine] - a[fine]) / h[fine])))
+    if n_fine > cap:  # too many nodes: coarsen every step alike (the error estimate tells)
+        h = h * (n_fine / cap)
+    h = h / 2.0**refine
     xs, ws, cs = [], [], []
     for i, (ai, bi, hi) in enumerate(zip(a, b, h, strict=True)):
         if not bi > ai:
@@ -214,26 +238,28 @@ class Grid2D:
         z = WINDOW_Z * scale
         best = None
         for frame in _frames(leaves):
-            axes = [_axis(_windows(leaves, frame, i, z), refine, n_max) for i in range(2)]
-            size = axes[0][0].size * axes[1][0].size
-            if best is None or size < best[0]:
-                best = (size, frame, axes)
-        _, frame, axes = best
+            inv = np.linalg.inv(frame)
+            size = math.prod(_count(_windows(leaves, inv, i, z), n_max) for i in range(2))
+            if best is None or size < best[0] * (1 - 1e-9):
+                best = (size, frame, inv)
+        _, frame, inv = best
+        axes = [_axis(_windows(leaves, inv, i, z), refine, n_max) for i in range(2)]
+        jac = abs(np.linalg.det(frame))
         self.frame, self.axes = frame, [a[0] for a in axes]
         u, v = np.meshgrid(axes[0][0], axes[1][0], indexing="ij")
         uv = np.stack([u.ravel(), v.ravel()], axis=1)
         self.points = uv @ frame.T
-        self.w = np.outer(axes[0][1], axes[1][1]).ravel()
-        self.w_coarse = np.outer(axes[0][2], axes[1][2]).ravel()
-        self.ring = self._far(leaves, axes, 0.8 * z, frame)
+        self.w = np.outer(axes[0][1], axes[1][1]).ravel() * jac
+        self.w_coarse = np.outer(axes[0][2], axes[1][2]).ravel() * jac
+        self.ring = self._far(leaves, axes, 0.8 * z, inv)
         self.error = 0.0
 
     @staticmethod
-    def _far(leaves: list[_Leaf], axes: list, z: float, frame: np.ndarray) -> np.ndarray:
+    def _far(leaves: list[_Leaf], axes: list, z: float, inv: np.ndarray) -> np.ndarray:
         """Nodes farther than ``z`` marginal standard deviations (along some axis) from every component."""
         inside = []
         for i in range(2):
-            win = _windows(leaves, frame, i, z)
+            win = _windows(leaves, inv, i, z)
             x = axes[i][0]
             inside.append(((win[None, :, 0] <= x[:, None]) & (x[:, None] <= win[None, :, 1])).astype(float))
         near = inside[0] @ inside[1].T  # components whose window holds both coordinates

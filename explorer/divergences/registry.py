@@ -55,6 +55,11 @@ class FitSupport:
         default (the cost of exact OT and Sinkhorn grows as n² per restart and step).
     ``landscape``
         Whether a loss landscape (thousands of objective evaluations) is cheap enough to draw.
+    ``moments``
+        The minimiser over the Gaussian family (an exponential family) is known exactly: the
+        Gaussian with p's mean and covariance (forward KL: moment projection, Bishop 2006,
+        "Pattern Recognition and Machine Learning", §10.7); the fit then reports it instead of
+        the optimiser's end point.
     """
 
     likelihood: bool = False
@@ -63,6 +68,7 @@ class FitSupport:
     n_samples_1d: int = 256
     n_samples_2d: int = 128
     landscape: bool = True
+    moments: bool = False
 
     @property
     def from_samples(self) -> bool:

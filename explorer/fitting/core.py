@@ -51,7 +51,9 @@ from explorer._validation import as_finite_array, as_sample_count
 from explorer.distributions import GRID_DIMS, Distribution, Empirical
 from explorer.fitting.families import Gaussian1D, _torch, model_family
 from explorer.fitting.objectives import make_objective, needs_density
+from explorer.fitting.polish import GRAD_TOL, gradient_norms, polish
 from explorer.fitting.results import FitHistory, FitResult, Optimum
+from explorer.fitting.starts import exact_moments, mode_starts
 
 __all__ = ["fit", "fit_path", "gradient_weight", "landscape"]
 
@@ -169,11 +171,7 @@ def fit(
         if theta0.shape != (restarts, fam.n_params):
             raise ValueError(f"init must have shape ({restarts}, {fam.n_params}), got {theta0.shape}")
     else:
-        n_centres = restarts * fam.k
-        pool = p_samples if p_samples is not None else p_eval.sample(n_centres, rng)
-        pool = np.asarray(pool, dtype=float).reshape(len(pool), -1)
-        centres = pool[rng.choice(len(pool), n_centres, replace=len(pool) < n_centres)]
-        theta0 = fam.init(rng, box, restarts, centres)
+        theta0 = _initial(fam, p_eval, p_samples, restarts, rng, box)
     scale = float(np.mean(box[:, 1] - box[:, 0]))
     # optimise φ = θ / D with D = the scene's length scale for coordinates in units of x, so that
     # Adam's step (≈ lr per coordinate) means the same thing at every scale of the data; log-scales
@@ -209,22 +207,20 @@ def fit(
     if progress is not None:
         progress(steps, steps)
 
-    final = hist_theta[-1]
-    tails = hist_loss[-21:]
-    settled = np.all(np.isfinite(tails), axis=0) & (
-        np.ptp(tails, axis=0) <= 1e-4 * np.maximum(1.0, np.abs(tails[-1])))
+    final, objective_values, grads, settled, path = _end_points(
+        div, fam, objective, p_density, p_samples, hist_theta, hist_loss, scale)
+    hist_theta[-1], hist_loss[-1] = final, objective_values
     sigs = np.array([fam.signature(th, scale) for th in final])
-    objective_values = np.where(np.isfinite(hist_loss[-1]), hist_loss[-1], np.inf)
-    # settled restarts, and any still-moving one that is already below all of them (non-smooth
-    # objectives such as W at 0 jitter at their best point; never report a worse settled one)
-    below = objective_values < objective_values[settled].min() if settled.any() else np.ones(restarts, bool)
-    pool = np.flatnonzero(settled | below)
+    pool = np.flatnonzero(settled)
+    if pool.size == 0:  # nothing stationary: report the lowest point, flagged
+        pool = np.array([int(np.argmin(np.where(np.isfinite(objective_values), objective_values, np.inf)))])
     groups = [[int(pool[i]) for i in g] for g in _cluster(objective_values[pool], sigs[pool], tol=0.05)]
     optima = []
     for g in groups:  # the true divergence of one representative per distinct optimum
         q = fam.distribution(final[g[0]])
         value = dv.evaluate(div.name, p_eval, q, **divergence_params).value
-        optima.append(Optimum(q, float(value), tuple(sorted(g)), float(hist_loss[-1, g[0]])))
+        optima.append(Optimum(q, float(value), tuple(sorted(g)), float(objective_values[g[0]]),
+                              float(grads[g[0]]), bool(settled[g[0]])))
     optima.sort(key=lambda o: (math.isnan(o.value), o.value))
     stuck = [o for o in optima[1:] if not math.isfinite(o.value)]  # ended where D = ∞: not optima
     optima = [o for o in optima if o is optima[0] or math.isfinite(o.value)]
@@ -232,11 +228,89 @@ def fit(
     best = optima[0].restarts[0]
     return FitResult(
         q=optima[0].q, value=optima[0].value, divergence=div.name, params=params, family=family,
-        path=objective.path, optima=tuple(optima),
+        path=path, optima=tuple(optima),
         history=FitHistory(hist_theta, hist_loss, fam), best_restart=best,
         converged=bool(settled[best]), unsettled=tuple(int(i) for i in np.flatnonzero(~settled)),
-        seconds=time.perf_counter() - t0,
+        seconds=time.perf_counter() - t0, grad_norms=grads,
     )
+
+
+def _initial(fam: Any, p_eval: Distribution, p_samples: np.ndarray | None, restarts: int,
+             rng: np.random.Generator, box: np.ndarray) -> np.ndarray:
+    """Starting parameters: a Gaussian q at p's modes and moments across scales
+    (:func:`~explorer.fitting.starts.mode_starts`), a mixture's components at draws from p."""
+    scene = float(np.mean(box[:, 1] - box[:, 0]))
+    if fam.k == 1:
+        starts = mode_starts(p_eval, restarts, rng, scene)
+        if starts is not None:
+            return fam.init(rng, box, restarts, starts[0], starts[1])
+    n_centres = restarts * fam.k
+    pool = p_samples if p_samples is not None else p_eval.sample(n_centres, rng)
+    pool = np.asarray(pool, dtype=float).reshape(len(pool), -1)
+    centres = pool[rng.choice(len(pool), n_centres, replace=len(pool) < n_centres)]
+    return fam.init(rng, box, restarts, centres)
+
+
+def _exact_solution(div: dv.Divergence, fam: Any, p_density: Distribution | None,
+                    p_samples: np.ndarray | None) -> tuple[np.ndarray, str] | None:
+    """(θ, path) of the exact minimiser where the entry knows one for this family (moment matching)."""
+    if not div.fit.moments:
+        return None
+    if p_density is None:
+        x = np.asarray(p_samples, dtype=float).reshape(len(p_samples), -1)
+        moments = (x.mean(axis=0), np.atleast_2d(np.cov(x, rowvar=False, bias=True)))
+        path = "maximum likelihood"
+    else:
+        moments = exact_moments(p_density)
+        path = "moment matching (exact)"
+    if moments is None:
+        return None
+    theta = fam.from_moments(*moments)
+    return None if theta is None else (theta, path)
+
+
+def _end_points(div: dv.Divergence, fam: Any, objective: Any, p_density: Distribution | None,
+                p_samples: np.ndarray | None, hist_theta: np.ndarray, hist_loss: np.ndarray,
+                scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str]:
+    """(end points, objective values, gradient norms, stationary/settled mask, path) of the restarts.
+
+    An exact solution replaces every end point; a smooth objective's distinct end points are
+    polished (:func:`~explorer.fitting.polish.polish`) and kept if stationary; on the sample paths
+    a restart counts if its objective settled (non-smooth objectives such as W at 0 jitter at
+    their best point: any restart below all settled ones counts too).
+    """
+    final, values = hist_theta[-1].copy(), hist_loss[-1].copy()
+    S = np.where(fam.lengths() > 0, scale, 1.0)
+    finite = np.isfinite(values)
+    exact = _exact_solution(div, fam, p_density, p_samples)
+    if exact is not None:
+        final[:] = exact[0]
+        if objective.refresh is not None:
+            objective.refresh(final[:1], precise=True)
+        values, _ = gradient_norms(objective, final, S)
+        return final, values, np.zeros(len(final)), np.ones(len(final), bool), exact[1]
+    if objective.smooth:
+        sigs = np.array([fam.signature(th, scale) for th in final])
+        idx = np.flatnonzero(finite)
+        grads = np.full(len(final), np.inf)
+        groups = [[int(idx[i]) for i in g] for g in _cluster(values[idx], sigs[idx], tol=0.05)]
+        if groups:
+            reps = [g[0] for g in groups]
+            th, loss, gn = polish(objective, final[reps], S)
+            for g, t, v, n in zip(groups, th, loss, gn, strict=True):
+                final[g], values[g], grads[g] = t, v, n
+        tol = GRAD_TOL * np.maximum(1.0, np.abs(np.where(np.isfinite(values), values, 0.0)))
+        settled = np.isfinite(values) & (grads <= tol)
+        return final, values, grads, settled, objective.path
+    tails = hist_loss[-21:]
+    settled = np.all(np.isfinite(tails), axis=0) & (
+        np.ptp(tails, axis=0) <= 1e-4 * np.maximum(1.0, np.abs(tails[-1])))
+    values = np.where(finite, values, np.inf)
+    below = values < values[settled].min() if settled.any() else np.ones(len(final), bool)
+    if objective.refresh is not None:
+        objective.refresh(final)
+    _, grads = gradient_norms(objective, final, S)
+    return final, values, grads, settled | below, objective.path
 
 
 def fit_path(p: Any, divergence: str, name: str, values: np.ndarray, family: str = "gaussian",

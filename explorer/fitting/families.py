@@ -38,9 +38,11 @@ class ModelFamily:
     def n_params(self) -> int:
         raise NotImplementedError
 
-    def init(self, rng: np.random.Generator, box: np.ndarray, r: int, centres: np.ndarray) -> np.ndarray:
-        """Random starting parameters (r, n_params): means at ``centres`` (r, d) drawn from p, so
-        restarts begin where p has mass, and random widths of 4-30 % of the scene."""
+    def init(self, rng: np.random.Generator, box: np.ndarray, r: int, centres: np.ndarray,
+             widths: np.ndarray | None = None) -> np.ndarray:
+        """Starting parameters (r, n_params): means at ``centres`` (r, d) (drawn from p, or p's modes),
+        and widths ``widths`` (r,) if given (a Gaussian family), else random widths of 4-30 % of
+        the scene."""
         raise NotImplementedError
 
     def logpdf(self, theta, x):
@@ -66,6 +68,11 @@ class ModelFamily:
         """1 for coordinates in units of x (locations, Cholesky off-diagonals), else 0."""
         raise NotImplementedError
 
+    def from_moments(self, mean: np.ndarray, cov: np.ndarray) -> np.ndarray | None:
+        """Parameters (n_params,) of the member with this mean and covariance (``None``: not a
+        Gaussian family)."""
+        return None
+
 
 def _gauss_parts_1d(th):
     return th[..., 0], th[..., 1]
@@ -75,9 +82,11 @@ class Gaussian1D(ModelFamily):
     name, dim, k = "gaussian", 1, 1
     n_params = 2
 
-    def init(self, rng, box, r, centres):
+    def init(self, rng, box, r, centres, widths=None):
         w = box[0, 1] - box[0, 0]
         ls = np.log(w) + rng.uniform(math.log(0.04), math.log(0.3), r)
+        if widths is not None:
+            ls = np.log(widths)
         return np.column_stack([centres[:, 0], ls])
 
     def logpdf(self, theta, x):
@@ -106,6 +115,9 @@ class Gaussian1D(ModelFamily):
     def lengths(self):
         return np.array([1.0, 0.0])
 
+    def from_moments(self, mean, cov):
+        return np.array([float(mean[0]), 0.5 * math.log(float(cov[0, 0]))])
+
 
 def _chol2(a, b, c):
     return a.exp(), b, c.exp()
@@ -117,10 +129,12 @@ class Gaussian2D(ModelFamily):
     name, dim, k = "gaussian", 2, 1
     n_params = 5
 
-    def init(self, rng, box, r, centres):
+    def init(self, rng, box, r, centres, widths=None):
         scale = float(np.mean(box[:, 1] - box[:, 0]))
         la = np.log(scale) + rng.uniform(math.log(0.04), math.log(0.25), r)
         lc = np.log(scale) + rng.uniform(math.log(0.04), math.log(0.25), r)
+        if widths is not None:
+            la = lc = np.log(widths)
         return np.column_stack([centres[:, 0], centres[:, 1], la, np.zeros(r), lc])
 
     def logpdf(self, theta, x):
@@ -162,6 +176,10 @@ class Gaussian2D(ModelFamily):
     def lengths(self):
         return np.array([1.0, 1.0, 0.0, 1.0, 0.0])
 
+    def from_moments(self, mean, cov):
+        L = np.linalg.cholesky(cov)
+        return np.array([mean[0], mean[1], math.log(L[0, 0]), L[1, 0], math.log(L[1, 1])])
+
 
 class GaussianMixtureFamily(ModelFamily):
     """K-component Gaussian mixture: softmax weights, 1-D (μ, log σ) or 2-D (μ, Cholesky) components."""
@@ -184,7 +202,7 @@ class GaussianMixtureFamily(ModelFamily):
         comps = theta[:, self.k:].reshape(r, self.k, self.base.n_params)
         return logits, comps
 
-    def init(self, rng, box, r, centres):
+    def init(self, rng, box, r, centres, widths=None):
         comps = np.stack([self.base.init(rng, box, r, centres[j * r:(j + 1) * r]) for j in range(self.k)],
                          axis=1)
         return np.concatenate([np.zeros((r, self.k)), comps.reshape(r, -1)], axis=1)

@@ -23,7 +23,7 @@ from scipy import special
 from explorer.distributions import Distribution, Mixture, gaussian_mixture_parts
 from explorer.divergences import Divergence
 from explorer.divergences import quadrature as quad
-from explorer.divergences.grid2d import BoxGrid2D
+from explorer.divergences.grid2d import BoxGrid2D, Grid2D
 from explorer.fitting.families import ModelFamily, _torch
 
 __all__ = ["FIT_CLIP_2D", "FIT_GRID_2D", "FIT_TAIL_EXTENT", "LOG_RATIO_CAP", "MAX_MIXTURE_TERMS",
@@ -70,9 +70,15 @@ MAX_MIXTURE_TERMS = 2000
 represented by ``n_samples`` of its samples."""
 
 
-def _fit_grid(p: Distribution, qs: list[Distribution]) -> tuple[np.ndarray, np.ndarray]:
-    """Nodes and weights covering p and every current q (truncated tails: see FIT_TAIL_EXTENT)."""
+def _fit_grid(p: Distribution, qs: list[Distribution],
+              precise: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes and weights covering p and every current q (truncated tails: see FIT_TAIL_EXTENT), or
+    with ``precise`` the calculator's grids (full tails in 1-D; windows at every component's scale
+    in 2-D), on which the polished optima are made stationary."""
     union = Mixture(qs) if len(qs) > 1 else qs[0]
+    if precise:
+        g = quad.Grid1D(p, union) if p.dim == 1 else Grid2D(p, union)
+        return (g.x, g.w) if p.dim == 1 else (g.points, g.w)
     if p.dim == 1:
         g = quad.Grid1D(p, union, tail_extent=FIT_TAIL_EXTENT)
         return g.x, g.w
@@ -93,11 +99,18 @@ def _capped_lq(lp, lq):
 
 @dataclass
 class Objective:
-    """Loss(θ) for a batch of restarts, plus a description of the path it takes."""
+    """Loss(θ) for a batch of restarts, plus a description of the path it takes.
+
+    ``refresh(theta, precise=False)`` rebuilds a quadrature grid around the current models;
+    ``smooth`` says the loss is a smooth deterministic function of θ (between refreshes), so its
+    optima can be polished by Newton steps and judged stationary by the gradient norm (not the
+    sample paths: exact OT plans switch, W₁ has kinks).
+    """
 
     path: str
     loss: Callable[[Any], Any]
-    refresh: Callable[[np.ndarray], None] | None = None
+    refresh: Callable[..., None] | None = None
+    smooth: bool = True
 
 
 def _quantiles(p: Distribution, n: int) -> np.ndarray:
@@ -173,9 +186,9 @@ def make_objective(div: Divergence, params: dict, fam: ModelFamily, p_density: D
     if div.measure is not None and p_density is not None:
         state: dict[str, Any] = {}
 
-        def refresh(theta_np: np.ndarray) -> None:
+        def refresh(theta_np: np.ndarray, precise: bool = False) -> None:
             qs = [fam.distribution(th) for th in theta_np]
-            nodes, w = _fit_grid(p_density, qs)
+            nodes, w = _fit_grid(p_density, qs, precise)
             lp = p_density.logpdf(nodes)
             state["x"] = torch.as_tensor(nodes, dtype=dt)
             state["lp"] = torch.as_tensor(lp, dtype=dt)
@@ -217,7 +230,7 @@ def make_objective(div: Divergence, params: dict, fam: ModelFamily, p_density: D
             xq, wq = fam.sample(th, eps)
             return fit_samples(xp, wp, xq, wq, **params)
 
-        return Objective("samples", loss)
+        return Objective("samples", loss, smooth=False)
     if p_density is None:
         raise ValueError(f"{div.name!r} needs a density of p: pass a distribution, or samples "
                          "(they are turned into a KDE automatically)")

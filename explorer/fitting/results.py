@@ -14,12 +14,20 @@ __all__ = ["FitHistory", "FitResult", "Optimum"]
 
 @dataclass(frozen=True)
 class Optimum:
-    """A distinct local optimum: the fitted q, its true divergence and the restarts that found it."""
+    """A distinct local optimum: the fitted q, its true divergence and the restarts that found it.
+
+    ``grad_norm`` is the norm of the objective's gradient there (scaled coordinates: locations in
+    units of the scene width; ``0`` for an exact solution, ``nan`` where not computed);
+    ``stationary`` is False only for the best point of a fit none of whose restarts reached a
+    stationary point (it is then reported, flagged, rather than nothing).
+    """
 
     q: Distribution
     value: float
     restarts: tuple[int, ...]
     objective: float
+    grad_norm: float = float("nan")
+    stationary: bool = True
 
     @property
     def count(self) -> int:
@@ -52,9 +60,13 @@ class FitHistory:
 class FitResult:
     """Outcome of :func:`fit`: the best q, all distinct optima, and the full history.
 
-    ``optima`` are the distinct end points of the restarts whose objective had settled (changed
-    by < 1e-4 relative over the last 20 steps), best first, each with its true divergence;
-    ``unsettled`` lists restarts that had not (e.g. stuck where the divergence is infinite).
+    ``optima`` are the distinct stationary end points of the restarts, best first, each with its
+    true divergence: for smooth objectives (quadrature, kernel, likelihood) the end points are
+    polished by Newton steps and kept only if the gradient norm is below
+    :data:`~explorer.fitting.polish.GRAD_TOL`; on the sample paths, those whose objective had
+    settled (changed by < 1e-4 relative over the last 20 steps). ``unsettled`` lists the other
+    restarts (e.g. stuck where the divergence is infinite); ``grad_norms`` the gradient norm of
+    every restart's end point.
     """
 
     q: Distribution
@@ -69,12 +81,15 @@ class FitResult:
     converged: bool
     unsettled: tuple[int, ...]
     seconds: float
+    grad_norms: np.ndarray | None = None
 
     def summary(self) -> str:
         lines = [f"{self.divergence} fit ({self.path}), best D = {self.value:.6g}, "
                  f"{len(self.optima)} distinct optimum/optima in {self.seconds:.2f} s"]
         for o in self.optima:
-            lines.append(f"  D = {o.value:.6g}  found by {o.count} restart(s): {o.q.describe()}")
+            flag = "" if o.stationary else " (not stationary)"
+            lines.append(f"  D = {o.value:.6g}  found by {o.count} restart(s), |grad| = {o.grad_norm:.1e}"
+                         f"{flag}: {o.q.describe()}")
         if self.unsettled:
             lines.append(f"  {len(self.unsettled)} restart(s) had not settled: {list(self.unsettled)}")
         return "\n".join(lines)
