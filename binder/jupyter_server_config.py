@@ -23,3 +23,24 @@ for _section in _SECTIONS:
 
 # Opening the server's root lands on the app (the Binder link also says so with urlpath=).
 c.ServerApp.default_url = "/voila/render/notebooks/00_index.ipynb"
+
+# JupyterHub / BinderHub with jupyter-server-proxy installed (optional, see docs/deploy.md): the
+# full standalone app -- preheated kernels, the kernel cap, culling -- at <server>/explorer/,
+# started on the first visit and stopped with the server. Without jupyter-server-proxy this
+# block does nothing and /voila/render/... (server-extension mode) remains the route.
+try:
+    import jupyter_server_proxy  # noqa: F401
+except ImportError:
+    pass
+else:
+    c.ServerProxy.servers = {
+        "explorer": {
+            "command": [
+                "explorer-app", "--host=127.0.0.1", "--port={port}", "--max-kernels=4",
+                "--Voila.base_url={base_url}explorer/", "--Voila.server_url=/",
+            ],
+            "timeout": 120,
+            "absolute_url": False,
+            "launcher_entry": {"title": "Divergence Explorer"},
+        }
+    }

@@ -6,7 +6,12 @@ standalone Voila application with three additions:
 * ``/`` redirects to the index notebook (``/voila/render/00_index.ipynb``);
 * the repository's ``voila.json`` is read no matter which directory the command is started from
   (plain ``voila`` only looks in the current directory and the Jupyter config path);
-* a clear message (and exit status 1) when the port is busy, and the URL is printed on start.
+* a clear message (and exit status 1) when the port is busy, and the URL is printed on start;
+* a cap on concurrent visitors' kernels (``--max-kernels``, sized for the machine by default): a
+  visitor beyond it gets a "busy, try again in a minute" page (HTTP 503) instead of a kernel the
+  machine cannot hold; a closed tab's kernel is shut down at once; and kernels whose page is open
+  but unused for ``VisitorKernelManager.cull_connected_timeout`` seconds are culled
+  (:mod:`explorer._serving`; docs/deploy.md).
 
 Everything else -- hidden sources, no tracebacks for visitors, the friendly cell-error text,
 execution timeout, kernel culling, preheated kernels -- is Voila's own configuration in
@@ -109,6 +114,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--debug", action="store_true", help="debug log, and show tracebacks in the page (development only)"
     )
     parser.add_argument(
+        "--max-kernels",
+        type=int,
+        default=None,
+        metavar="N",
+        help="at most N visitors' kernels at a time; further visitors get a 'busy, try again' page "
+        "(default: sized for this machine, min(10 per CPU core, what fits in 75%% of its memory); "
+        "0: no cap)",
+    )
+    parser.add_argument(
         "--notebooks",
         metavar="DIR",
         default=None,
@@ -134,6 +148,8 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, l
         passthrough.append(item)
     if not 0 < args.port < 65536:
         parser.error(f"--port must be between 1 and 65535, not {args.port}")
+    if args.max_kernels is not None and args.max_kernels < 0:
+        parser.error(f"--max-kernels must be 0 (no cap) or positive, not {args.max_kernels}")
     return args, passthrough
 
 
@@ -155,6 +171,8 @@ def voila_argv(args: argparse.Namespace, notebooks_dir: Path, passthrough: Seque
         f"--Voila.open_browser={bool(args.open)}",
         "--VoilaConfiguration.strip_sources=True",
     ]
+    if args.max_kernels is not None:
+        argv.append(f"--ExplorerVoila.max_kernels={args.max_kernels}")
     if args.debug:
         argv.append("--debug")  # log level DEBUG + tracebacks in the page
     else:
@@ -188,26 +206,77 @@ def make_app_class():
     import tornado.ioloop
     import tornado.web
     from jupyter_server.utils import url_path_join
-    from traitlets import default
+    from traitlets import Integer, default
     from voila.app import Voila
+    from voila.tornado.handler import TornadoVoilaHandler
+
+    from explorer import _serving
 
     class ExplorerVoila(Voila):
         name = "explorer-app"
         description = "Divergence Explorer: the project's notebooks served with Voila."
+
+        max_kernels = Integer(
+            -1,
+            config=True,
+            help="At most this many visitors' kernels at a time; a visitor beyond it gets a 'busy, "
+            "try again in a minute' page (HTTP 503). -1: sized for the machine; 0: no cap.",
+        )
+        busy_retry_after = Integer(
+            _serving.RETRY_AFTER, config=True, help="Seconds the busy page asks visitors to wait."
+        )
+
+        def pool_kernels(self) -> int:
+            """Preheated kernels kept waiting (they live next to the visitors' kernels)."""
+            if not self.voila_configuration.preheat_kernel:
+                return 0
+            pools = self.config.get("VoilaKernelManager", {}).get("kernel_pools_config", {})
+            fallback = self.voila_configuration.default_pool_size
+            default_size = pools.get("default", {}).get("pool_size", fallback)
+            notebooks = [p for p in pools if p != "default"]
+            if self.notebook_path is None and default_size > 0:
+                notebooks += [str(p.relative_to(self.root_dir)) for p in Path(self.root_dir).rglob("*.ipynb")]
+            total = 0
+            for name in dict.fromkeys(notebooks):
+                if os.path.isfile(os.path.join(self.root_dir, name)):
+                    total += max(0, int(pools.get(name, {}).get("pool_size", default_size)))
+            return total
+
+        def init_settings(self):
+            # Visitors' kernels get the second culling rule (open but unused pages), unless a
+            # kernel manager class was configured explicitly.
+            if "multi_kernel_manager_class" not in self.config.get("VoilaConfiguration", {}):
+                self.voila_configuration.multi_kernel_manager_class = _serving.VisitorKernelManager
+            limit = self.max_kernels
+            if limit < 0:
+                limit = _serving.default_max_kernels(pool_kernels=self.pool_kernels())
+            self.kernel_cap = _serving.KernelCap(limit)
+            return super().init_settings()
 
         @default("config_file_paths")
         def _config_file_paths_default(self):
             # The repository's voila.json first, whatever the current directory is.
             return config_dirs()
 
-        def landing_path(self) -> str | None:
+        def landing_path(self, prefix: str | None = None) -> str | None:
+            """The index page's path under ``prefix`` (default: ``base_url``, as browsers see it)."""
             if self.notebook_path is None and os.path.isfile(os.path.join(self.root_dir, INDEX_NOTEBOOK)):
-                return url_path_join(self.base_url, "voila/render", INDEX_NOTEBOOK)
+                root = self.base_url if prefix is None else prefix
+                return url_path_join(root, "voila/render", INDEX_NOTEBOOK)
             return None
 
         def init_handlers(self):
-            handlers = super().init_handlers()
-            target = self.landing_path()
+            capped = _serving.make_render_handler(
+                TornadoVoilaHandler, self.kernel_cap, self.busy_retry_after
+            )
+            handlers = [
+                (rule[0], capped, *rule[2:]) if rule[1] is TornadoVoilaHandler else rule
+                for rule in super().init_handlers()
+            ]
+            # The redirect is under server_url (the path the server sees): a proxy that strips a
+            # prefix (jupyter-server-proxy, nginx's proxy_redirect) puts the prefix back on
+            # Location itself; with base_url the prefix would be doubled.
+            target = self.landing_path(self.server_url)
             if target is None:
                 self.log.warning("No %s in %s: / shows the file list.", INDEX_NOTEBOOK, self.root_dir)
                 return handlers
@@ -230,6 +299,9 @@ def make_app_class():
             ]
             if landing:
                 lines.append(f"  (index page: {url.rstrip('/')}{landing})")
+            cap = self.kernel_cap.max_kernels
+            lines.append(f"  At most {cap} visitors at a time (--max-kernels)." if cap > 0 else
+                         "  No cap on visitors (--max-kernels=0).")
             lines += ["  Press Ctrl+C to stop.", "=" * 64, ""]
             print("\n".join(lines), flush=True)
 

@@ -23,6 +23,7 @@ import numpy as np
 from explorer._numerics import logsumexp
 from explorer.distributions import Distribution, Gaussian, Mixture
 from explorer.divergences import quadrature as quad
+from explorer.divergences.grid2d import Grid2D
 from explorer.presets import Target
 
 __all__ = ["ModeCoverage", "coverage", "entropy", "mode_labels"]
@@ -60,7 +61,7 @@ def _nodes(p: Distribution, q: Distribution) -> tuple[np.ndarray, np.ndarray]:
     if p.dim == 1:
         g = quad.Grid1D(p, q)
         return g.x, g.w
-    g = quad.Grid2D(p, q, n_max=201)
+    g = Grid2D(p, q, n_max=201)
     return g.points, g.w
 
 
@@ -168,7 +169,7 @@ def entropy(q: Distribution) -> float:
         g = quad.Grid1D(q, q)
         lq = g.lp
     else:
-        g = quad.Grid2D(q, q)
+        g = Grid2D(q, q)
         lq = g.lp
     with np.errstate(invalid="ignore"):
         integrand = np.where(np.isfinite(lq), -np.exp(lq) * lq, 0.0)

@@ -21,8 +21,19 @@ sys.path.insert(0, str(ROOT))
 CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
-# the page is idle when no status line says that work is still running
-IDLE = "() => [...document.querySelectorAll('.dx-status')].every(s => !s.innerText.includes('Fitting'))"
+# the page is idle when no status line says that work is still running (the mode-seeking fits,
+# the information-bottleneck page's IB curves)
+BUSY = ("Fitting", "computing", "computing the IB curve", "Training live", "estimating")
+IDLE = ("() => [...document.querySelectorAll('.dx-status')].every(s => !" + repr(list(BUSY))
+        + ".some(w => s.innerText.includes(w)))")
+# pages whose background work goes on long after the first frame: what must be on screen first
+READY = {
+    # the students at the temperature on screen and the β sweep (the other temperatures keep training)
+    "05_distillation_alignment.ipynb": "() => [...document.querySelectorAll("
+    "'.dx-distill-figure .js-plotly-plot')].some(p => (p.data || [])"
+    ".some(t => t.name === 'Vendi score' && t.x && t.x.length > 0)"
+    " && (p.data || []).filter(t => String(t.meta).startsWith('dx-student-')).every(t => t.y && t.y.length))",
+}
 
 
 def free_port() -> int:
@@ -72,7 +83,7 @@ def main() -> None:
                 page.goto(f"http://127.0.0.1:{port}/voila/render/{demo.notebook}", timeout=120_000)
                 page.wait_for_selector(".js-plotly-plot .main-svg", timeout=120_000)
                 # long work (the mode-seeking fits) streams in after the first frame: wait for it
-                page.wait_for_function(IDLE, timeout=180_000)
+                page.wait_for_function(READY.get(demo.notebook, IDLE), timeout=300_000)
                 time.sleep(2.0)
                 stem = Path(demo.notebook).stem
                 page.screenshot(path=str(out / f"{stem}.png"), full_page=True)

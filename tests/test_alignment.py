@@ -170,7 +170,8 @@ def test_batched_sinkhorn_gradients_warm_start_and_zero():
     rng = np.random.default_rng(8)
     a = torch.tensor(rng.dirichlet(np.ones(6)))
     z = torch.tensor(rng.normal(size=6), requires_grad=True)
-    assert torch.autograd.gradcheck(lambda zz: sinkhorn_divergence(a, torch.softmax(zz, -1), epsilon=0.8), (z,))
+    assert torch.autograd.gradcheck(lambda zz: sinkhorn_divergence(a, torch.softmax(zz, -1), epsilon=0.8),
+                                    (z,))
     np.testing.assert_allclose(float(sinkhorn_divergence(a, a, epsilon=0.8)), 0.0, atol=1e-12)
     state = SinkhornState()
     b = torch.softmax(z.detach(), -1)

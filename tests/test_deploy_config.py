@@ -46,6 +46,9 @@ def test_preheat_only_for_index_and_demos():
         "00_index.ipynb",
         "01_divergence_calculator.ipynb",
         "02_mode_seeking.ipynb",
+        "03_kde.ipynb",
+        "04_information_bottleneck.ipynb",
+        "05_distillation_alignment.ipynb",
     }
     for name in pools:
         assert name == "default" or (REPO_ROOT / "notebooks" / name).is_file(), name
@@ -102,3 +105,40 @@ def test_scripts_are_executable():
     test_sh = (REPO_ROOT / "scripts" / "test.sh").read_text()
     assert "set -euo pipefail" in test_sh
     assert "-c constraints.txt" in test_sh
+
+
+def _load_server_config(tmp_path, monkeypatch, with_proxy: bool) -> Config:
+    import sys
+    import types
+
+    if with_proxy:
+        monkeypatch.setitem(sys.modules, "jupyter_server_proxy", types.ModuleType("jupyter_server_proxy"))
+    else:
+        monkeypatch.setitem(sys.modules, "jupyter_server_proxy", None)  # import fails
+    link = tmp_path / "jupyter_server_config.py"
+    link.symlink_to(REPO_ROOT / "binder" / "jupyter_server_config.py")
+    return PyFileConfigLoader(link.name, path=str(tmp_path)).load_config()
+
+
+def test_binder_server_config_proxies_the_standalone_app_when_available(tmp_path, monkeypatch):
+    """With jupyter-server-proxy (JupyterHub/BinderHub images that add it) the full app -- pool,
+    cap, culling -- is at <server>/explorer/; the prefix is given to Voila as base_url only (the
+    proxy strips it from requests and puts it back on redirects)."""
+    config = _load_server_config(tmp_path, monkeypatch, with_proxy=True)
+    entry = config.ServerProxy.servers["explorer"]
+    command = entry["command"]
+    assert command[0] == "explorer-app"
+    assert "--port={port}" in command and "--host=127.0.0.1" in command
+    assert "--Voila.base_url={base_url}explorer/" in command and "--Voila.server_url=/" in command
+    assert any(a.startswith("--max-kernels=") for a in command)
+    assert entry["absolute_url"] is False
+    from explorer import app
+
+    args, passthrough = app.parse_args([a.format(port=9999, base_url="/user/x/") for a in command[1:]])
+    assert args.port == 9999 and "--Voila.base_url=/user/x/explorer/" in passthrough
+
+
+def test_binder_server_config_without_the_proxy(tmp_path, monkeypatch):
+    config = _load_server_config(tmp_path, monkeypatch, with_proxy=False)
+    assert "ServerProxy" not in config
+    assert config.ServerApp.default_url == "/voila/render/notebooks/00_index.ipynb"

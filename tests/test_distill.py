@@ -368,3 +368,15 @@ def test_sinkhorn_student_trains_and_reports():
     assert r.loss_history[-1] < r.loss_history[0]
     ref = dv.compute("sinkhorn", Categorical(t.probs), Categorical(r.student), epsilon=0.5)
     np.testing.assert_allclose(r.metrics.divergences["sinkhorn"].value, ref, rtol=1e-6)
+
+
+def test_docs_file_is_up_to_date_and_lists_every_entry():
+    from explorer.alignment import fdpo
+    from explorer.distill import docs
+
+    assert docs.main(["--check"]) == 0, "run: python -m explorer.distill.docs"
+    text = docs.DOC_PATH.read_text(encoding="utf-8")
+    for name in names():
+        assert f"### `{name}`" in text
+    for name in [*students.names(), *fdpo.GENERATORS]:
+        assert f"| `{name}` |" in text

@@ -79,12 +79,14 @@ def test_a_dragged_out_bar_is_clamped_and_a_slider_resets_the_edit(demo):
 
 
 def test_targets_without_handles_have_no_bars(demo):
-    widget = demo.figure.widget
+    widgets = []
     for name in ("old_faithful", "two_moons", "penguins_2d"):
         demo.target_name.value = name
-        assert demo.figure.widget is widget  # one FigureWidget for the page's life
+        widgets.append(demo.figure.widget)
         assert demo.figure.widget.layout.shapes == (), name
         assert "edit p on the plot" not in demo.target_blurb.value
+    # updated in place while the dimension stays (1-D two modes -> 1-D geyser data; 2-D -> 2-D)
+    assert demo.figure.created == 2 and widgets[1] is widgets[2] is not widgets[0]
     demo.target_name.value = "three_modes"
     assert len(shapes(demo)) == 3 and "edit p on the plot" in demo.target_blurb.value
     settle(demo)

@@ -301,19 +301,55 @@ def test_friendly_decorator_returns_none_on_error_and_clears_on_success():
 # -- FigureSlot --------------------------------------------------------------------------------------
 
 
-def test_figure_slot_creates_one_widget_and_updates_it_in_place():
-    slot = FigureSlot("dx-test")
+def test_figure_slot_updates_in_place_while_the_traces_fit():
+    slot = FigureSlot("dx-test", spare=3)
     w = slot.show(go.Figure([go.Scatter(y=[1, 2], fill="tozeroy")], {"title": {"text": "a"}}))
     assert slot.box.children == (w,) and "dx-test" in w._dom_classes
-    slot.show(go.Figure([go.Scatter(y=[3, 4]), go.Histogram(x=[1, 2]), go.Scatter(y=[0])],
-                        {"height": 300}))
-    assert slot.widget is w and [t.type for t in w.data] == ["scatter", "histogram", "scatter"]
+    assert [t.visible for t in w.data] == [None, False, False, False]  # 3 spare, hidden curves
+    slot.show(go.Figure([go.Scatter(y=[3, 4]), go.Scatter(y=[5]), go.Scatter(y=[0])], {"height": 300}))
+    assert slot.widget is w and slot.created == 1 and len(w.data) == 4
     assert w.data[0].fill is None and list(w.data[0].y) == [3, 4]  # replaced, not merged
+    assert list(w.data[1].y) == [5] and list(w.data[2].y) == [0] and w.data[3].visible is False
     assert w.layout.title.text is None and w.layout.height == 300
-    slot.show(go.Figure([go.Heatmap(z=[[1]])]))
-    assert [t.type for t in w.data] == ["heatmap"] and slot.updates == 2
+    slot.show(go.Figure([go.Scatter(y=[7])]))  # fewer curves: the rest hidden and emptied
+    assert slot.widget is w and [t.visible for t in w.data[1:]] == [False] * 3
+    assert all(t.y is None for t in w.data[1:])
     # the full state a browser fetches later is the current one, not the creation-time one
-    assert [t["type"] for t in w._widget_data] == ["heatmap"]
+    assert [list(t["y"]) for t in w._widget_data if "y" in t] == [[7]]
+
+
+def test_figure_slot_replaces_the_widget_only_when_the_trace_types_change():
+    slot = FigureSlot("dx-test", spare=1)
+    first = slot.show(go.Figure([go.Scatter(y=[1])]))
+    second = slot.show(go.Figure([go.Heatmap(z=[[1]])]))
+    assert second is not first and slot.widget is second and slot.created == 2
+    assert [t.type for t in second.data] == ["heatmap", "scatter"]
+    assert slot.box.children == (second,)
+    third = slot.show(go.Figure([go.Heatmap(z=[[2]]), go.Scatter(y=[1]), go.Scatter(y=[2])]))
+    assert third is not second  # more curves than spare ones: a new widget
+
+
+def test_figure_slot_sends_the_full_state_until_the_browser_has_drawn_it(monkeypatch):
+    slot = FigureSlot("dx-test", spare=1)
+    w = slot.show(go.Figure([go.Scatter(y=[1])]))
+    sent = []
+    real = w.send_state
+
+    def record(key=None):
+        if key == ["_widget_data", "_widget_layout"]:  # (trait changes send their own keys too)
+            sent.append(key)
+        return real(key)
+
+    monkeypatch.setattr(w, "send_state", record)
+    slot.show(go.Figure([go.Scatter(y=[2]), go.Scatter(y=[3])]))
+    assert sent == [["_widget_data", "_widget_layout"]] and not slot.front_end_ready
+    # the browser's first drawing answers with the trace deltas (as plotly.js's view does)
+    w._js2py_traceDeltas = {"trace_deltas": [{"uid": t.uid} for t in w.data],
+                            "trace_edit_id": w._last_trace_edit_id}
+    assert slot.front_end_ready
+    slot.show(go.Figure([go.Scatter(y=[4])]))
+    assert len(sent) == 1  # only the edits travel now
+    assert [list(t["y"]) for t in w._widget_data if "y" in t] == [[4]]  # but the state stays current
 
 
 def test_figure_slot_batch_and_shape_edits():

@@ -65,12 +65,21 @@ class Generator:
     upper: Callable[..., float]
     params: ParamSet = field(default_factory=ParamSet)
     formula: str = ""
+    g_torch: Callable[..., Any] | None = None
 
     def resolve(self, given: Mapping[str, Any]) -> dict[str, float]:
         out = self.params.resolve(given, owner=self.name)
-        if "alpha" in out and (abs(out["alpha"]) < 1e-9 or abs(out["alpha"] - 1.0) < 1e-9):
+        alpha = out.get("alpha")  # the α family's own parameter (0 and 1 are its KL limits)
+        if alpha is not None and (abs(alpha) < 1e-9 or abs(alpha - 1.0) < 1e-9):
             raise ValueError("parameter 'alpha' must not be 0 or 1 here: use 'reverse_kl' or 'kl'")
         return out
+
+
+def torch_log(u: Any) -> Any:
+    """``torch.log`` (a module-level name so the generators' torch forms need no import at load)."""
+    import torch
+
+    return torch.log(u)
 
 
 def _xlogx(u):
@@ -96,27 +105,35 @@ _ALPHA = Param("alpha", 0.5, -3.0, 3.0, doc="registry α: → 1 forward KL(a‖�
 
 GENERATORS: dict[str, Generator] = {g.name: g for g in (
     Generator("reverse_kl", "KL(π‖a)", _xlogx, lambda u: np.log(u) + 1.0, lambda y: np.exp(y - 1.0),
-              lambda: -math.inf, lambda: math.inf, formula="g(u) = u log u"),
+              lambda: -math.inf, lambda: math.inf, formula="g(u) = u log u",
+              g_torch=lambda u: u * torch_log(u)),
     Generator("kl", "KL(a‖π)", lambda u: -np.log(u), lambda u: -1.0 / u, lambda y: -1.0 / y,
-              lambda: -math.inf, lambda: 0.0, formula="g(u) = −log u"),
+              lambda: -math.inf, lambda: 0.0, formula="g(u) = −log u",
+              g_torch=lambda u: -torch_log(u)),
     Generator("js", "JS(a,π)",
               lambda u: 0.5 * (_xlogx(u) - (1.0 + u) * np.log((1.0 + u) / 2.0)),
               lambda u: 0.5 * np.log(2.0 * u / (1.0 + u)),
               lambda y: np.exp(2.0 * y) / (2.0 - np.exp(2.0 * y)),
               lambda: -math.inf, lambda: 0.5 * math.log(2.0),
-              formula="g(u) = ½[u log u − (1+u) log((1+u)/2)]"),
+              formula="g(u) = ½[u log u − (1+u) log((1+u)/2)]",
+              g_torch=lambda u: 0.5 * (u * torch_log(u) - (1.0 + u) * torch_log((1.0 + u) / 2.0))),
     Generator("hellinger", "H²(a,π)", lambda u: 0.5 * (1.0 - np.sqrt(u)) ** 2,
               lambda u: 0.5 * (1.0 - 1.0 / np.sqrt(u)), lambda y: (1.0 - 2.0 * y) ** -2.0,
-              lambda: -math.inf, lambda: 0.5, formula="g(u) = ½(1 − √u)²"),
+              lambda: -math.inf, lambda: 0.5, formula="g(u) = ½(1 − √u)²",
+              g_torch=lambda u: 0.5 * (1.0 - u.sqrt()) ** 2),
     Generator("chi2", "χ²(a‖π)", lambda u: (1.0 - u) ** 2 / u, lambda u: 1.0 - 1.0 / u**2,
-              lambda y: (1.0 - y) ** -0.5, lambda: -math.inf, lambda: 1.0, formula="g(u) = (1 − u)²/u"),
+              lambda y: (1.0 - y) ** -0.5, lambda: -math.inf, lambda: 1.0, formula="g(u) = (1 − u)²/u",
+              g_torch=lambda u: (1.0 - u) ** 2 / u),
     Generator("neyman_chi2", "Pearson χ²(π‖a)", lambda u: (u - 1.0) ** 2, lambda u: 2.0 * (u - 1.0),
               lambda y: 1.0 + 0.5 * y, lambda: -2.0, lambda: math.inf,
-              formula="g(u) = (u − 1)²  (registry neyman_chi2(a‖π); sparse optima)"),
+              formula="g(u) = (u − 1)²  (registry neyman_chi2(a‖π); sparse optima)",
+              g_torch=lambda u: (u - 1.0) ** 2),
     Generator("alpha", "D_α(a‖π)", _alpha_g, _alpha_gp, _alpha_inv,
               lambda alpha: -math.inf if alpha > 0 else 1.0 / alpha,
               lambda alpha: 1.0 / alpha if alpha > 0 else math.inf,
-              params=ParamSet([_ALPHA]), formula="g(u) = (u^(1−α) − (1−α)u − α)/(α(α−1))"),
+              params=ParamSet([_ALPHA]), formula="g(u) = (u^(1−α) − (1−α)u − α)/(α(α−1))",
+              g_torch=lambda u, alpha: (u ** (1.0 - alpha) - (1.0 - alpha) * u - alpha)
+              / (alpha * (alpha - 1.0))),
 )}
 
 
@@ -243,21 +260,7 @@ def numerical_optimum(base: Any, reward: Any, beta: float, divergence: str = "re
     ta, tr = torch.tensor(a), torch.tensor(r)
 
     def g_torch(u: Any) -> Any:
-        name = gen.name
-        if name == "reverse_kl":
-            return u * torch.log(u)
-        if name == "kl":
-            return -torch.log(u)
-        if name == "js":
-            return 0.5 * (u * torch.log(u) - (1.0 + u) * torch.log((1.0 + u) / 2.0))
-        if name == "hellinger":
-            return 0.5 * (1.0 - torch.sqrt(u)) ** 2
-        if name == "chi2":
-            return (1.0 - u) ** 2 / u
-        if name == "neyman_chi2":
-            return (u - 1.0) ** 2
-        al = kw["alpha"]
-        return (u ** (1.0 - al) - (1.0 - al) * u - al) / (al * (al - 1.0))
+        return gen.g_torch(u, **kw)
 
     def f(z: np.ndarray) -> tuple[float, np.ndarray]:
         zt = torch.tensor(z, requires_grad=True)

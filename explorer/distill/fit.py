@@ -168,7 +168,7 @@ def distill(
         probe = torch.zeros(v, dtype=torch.float64)
         t, lt, _, _ = L.prepare(probe.expand_as(t_rows), t_rows, temperature, False, floor)
         extra: dict[str, Any] = {}
-        if entry.name == "sinkhorn":
+        if entry.needs_cost:
             from explorer.ot.batched import SinkhornState, squared_index_cost
 
             extra = {"cost": squared_index_cost(v, positions=tch.positions), "state": SinkhornState(),

@@ -54,7 +54,8 @@ class Loss:
     probabilities/log-probabilities (``lt = -inf`` at exact zeros) and the student's.
     ``registry(t, s, **params)`` computes the same number from ``explorer.divergences`` on numpy
     probability vectors (the independent check), or is ``None`` when there is no categorical
-    form (never for the built-in entries).
+    form (never for the built-in entries). ``needs_cost``: the loss takes a ``cost`` matrix over the
+    vocabulary (optimal transport) and keeps solver state across training steps.
     """
 
     name: str
@@ -69,6 +70,7 @@ class Loss:
     symmetric: bool = False
     finite_on_teacher_zeros: bool = True
     units: str = "nats"
+    needs_cost: bool = False
 
     def resolve(self, given: Mapping[str, Any]) -> dict[str, float]:
         return self.params.resolve(given, owner=self.name)
@@ -344,7 +346,7 @@ register(Loss(
                 "when the supports barely overlap (SinKD). Pass cost= for another cost.",
     reference="Cui, Yang, Zhang, Xia, Zhang & Yan (2024), \"SinKD: Sinkhorn distance minimization "
               "for knowledge distillation\", IEEE TNNLS; Feydy et al. (2019), AISTATS.",
-    behaviour=BALANCED, fn=_sinkhorn,
+    behaviour=BALANCED, fn=_sinkhorn, needs_cost=True,
     registry=lambda t, s, epsilon: _dv("sinkhorn", t, s, epsilon=epsilon), symmetric=True,
     params=ParamSet([Param("epsilon", 0.5, 1e-3, math.inf, doc="entropic regularisation ε (units of "
                            "the cost)", label="ε", slider=(0.05, 50.0), log=True, unit=2,
@@ -480,7 +482,7 @@ def loss(name: str, student_logits: Any, teacher: Any, temperature: float = 1.0,
         raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
     resolved = entry.resolve(params)
     t, lt, s, ls = prepare(student_logits, teacher, temperature, teacher_logits, floor)
-    extra = {"cost": cost} if entry.name == "sinkhorn" else {}
+    extra = {"cost": cost} if entry.needs_cost else {}
     values = per_row(entry, t, lt, s, ls, resolved, **extra)
     if reduction == "none":
         return values

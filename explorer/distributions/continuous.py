@@ -78,8 +78,9 @@ class Gaussian(Distribution):
             raise ValueError("cov must be positive definite") from None
         eig = np.linalg.eigvalsh(cov_arr)
         if not (MIN_SCALE**2 <= eig[0] and eig[-1] <= MAX_SCALE**2):
-            raise ValueError(f"cov eigenvalues must be within [{MIN_SCALE**2:g}, {MAX_SCALE**2:g}] (standard "
-                             f"deviations within [{MIN_SCALE:g}, {MAX_SCALE:g}]), got {eig[0]:g} … {eig[-1]:g}")
+            raise ValueError(f"cov eigenvalues must be within [{MIN_SCALE**2:g}, {MAX_SCALE**2:g}] "
+                             f"(standard deviations within [{MIN_SCALE:g}, {MAX_SCALE:g}]), "
+                             f"got {eig[0]:g} … {eig[-1]:g}")
         if d == 1:
             self.dim = 1
             self._mu = float(mu[0])

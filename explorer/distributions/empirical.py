@@ -2,41 +2,29 @@ r"""Distributions of data sets: the samples plus a Gaussian kernel density estim
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 from scipy import special
 
 from explorer._validation import as_finite_array, as_rng, as_sample_count, as_scale, check_locations
-from explorer.distributions.base import _LOG_2PI, Distribution, RngLike, _fmt
+from explorer.distributions.base import Distribution, RngLike, _fmt
 
 __all__ = ['Empirical', 'silverman_bandwidth']
-
-
-def _logsumexp_rows(a: np.ndarray) -> np.ndarray:
-    """Row-wise log-sum-exp of a finite 2-D array (faster than scipy's general version)."""
-    m = a.max(axis=1)
-    a -= m[:, None]
-    np.exp(a, out=a)
-    return m + np.log(a.sum(axis=1))
 
 
 def silverman_bandwidth(x: Any) -> float:
     r"""Silverman's rule of thumb :math:`h = 0.9\,\min(\hat\sigma, \mathrm{IQR}/1.34)\, n^{-1/5}`.
 
-    Silverman (1986), *Density Estimation for Statistics and Data Analysis*, eq. (3.31).
-    Falls back to :math:`\hat\sigma` when the IQR is zero.
+    Silverman (1986), *Density Estimation for Statistics and Data Analysis*, eq. (3.31); the rule
+    of :data:`explorer.kde.BANDWIDTH_RULES` (the package's one KDE).
     """
+    from explorer.kde import bandwidth
+
     x = as_finite_array(x, "samples", ndim=1)
-    n = x.size
-    sigma = float(np.std(x, ddof=1))
-    q75, q25 = np.percentile(x, [75, 25])
-    iqr = float(q75 - q25) / 1.34
-    spread = min(sigma, iqr) if iqr > 0 else sigma
-    if spread <= 0:
+    if x.size >= 2 and np.ptp(x) == 0:
         raise ValueError("samples have zero spread; a bandwidth cannot be chosen")
-    return 0.9 * spread * n ** (-0.2)
+    return float(bandwidth(x, "silverman"))
 
 
 class Empirical(Distribution):
@@ -51,11 +39,13 @@ class Empirical(Distribution):
     ----------
     samples : array_like, shape (n,) or (n, d)
         The data (at least 2 points, finite, not all equal).
-    bandwidth : float or {"silverman", "scott"}, optional
-        1-D: the kernel standard deviation :math:`h` in data units, or a rule; default
-        Silverman's rule of thumb :math:`0.9\min(\hat\sigma, \mathrm{IQR}/1.34)n^{-1/5}`.
-        d-D: a float gives the isotropic kernel :math:`H = h^2 I`; the default ``"scott"`` gives
-        :math:`H = n^{-2/(d+4)}\hat\Sigma` (Scott 1992).
+    bandwidth : float, (d, d) array or a rule name of :data:`explorer.kde.BANDWIDTH_RULES`, optional
+        1-D: the kernel standard deviation :math:`h` in data units, or a rule ("silverman",
+        "scott", "isj", "lscv", "mlcv"); default Silverman's rule of thumb
+        :math:`0.9\min(\hat\sigma, \mathrm{IQR}/1.34)n^{-1/5}`. d-D: a float gives the isotropic
+        kernel :math:`H = h^2 I`, a matrix H itself; the default ``"scott"`` gives
+        :math:`H = n^{-2/(d+4)}\hat\Sigma` (Scott 1992). Resolved by
+        :func:`explorer.kde.resolve_bandwidth`: the package has one KDE.
     name : str, optional
         Label shown in plots.
 
@@ -81,40 +71,28 @@ class Empirical(Distribution):
             raise ValueError(f"samples must hold at least 2 points, got {n}")
         self.samples = x
         self.name = name
+        if self.dim == 1 and np.ptp(x) == 0:
+            raise ValueError("samples are all equal; a density cannot be estimated")
+        if self.dim > 1 and np.any(np.ptp(x, axis=0) == 0):
+            raise ValueError("samples are degenerate (a constant column); a density cannot be estimated")
+        from explorer.kde import resolve_bandwidth
+
+        try:
+            bw = resolve_bandwidth(x, bandwidth)
+        except np.linalg.LinAlgError:
+            raise ValueError("samples are degenerate (singular covariance)") from None
+        as_scale(bw.h, "bandwidth")
+        self._bw = bw
+        self.bandwidth_rule = bw.rule
+        self.kernel_cov = bw.cov
+        self.bandwidth_ = float(bw.h)
         if self.dim == 1:
-            if np.ptp(x) == 0:
-                raise ValueError("samples are all equal; a density cannot be estimated")
-            if bandwidth is None or bandwidth == "silverman":
-                h = silverman_bandwidth(x)
-                self.bandwidth_rule = "Silverman's rule of thumb 0.9·min(σ, IQR/1.34)·n^(−1/5)"
-            elif bandwidth == "scott":
-                h = 1.06 * float(np.std(x, ddof=1)) * n ** (-0.2)
-                self.bandwidth_rule = "Scott's rule 1.06·σ·n^(−1/5)"
-            elif isinstance(bandwidth, str):
-                raise ValueError(f"bandwidth must be a float, 'silverman' or 'scott', got {bandwidth!r}")
-            else:
-                h = as_scale(bandwidth, "bandwidth")
-                self.bandwidth_rule = "fixed"
-            self.bandwidth_ = as_scale(h, "bandwidth")
-            self.kernel_cov = np.array([[h * h]])
             self._sorted = np.sort(x)
         else:
-            if bandwidth is None or bandwidth == "scott":
-                sigma = np.cov(x, rowvar=False)
-                H = n ** (-2.0 / (self.dim + 4)) * sigma
-                self.bandwidth_rule = "Scott's rule H = n^(−2/(d+4))·Σ̂"
-            elif isinstance(bandwidth, str):
-                raise ValueError(f"bandwidth must be a float or 'scott' in {self.dim}-D, got {bandwidth!r}")
-            else:
-                h = as_scale(bandwidth, "bandwidth")
-                H = h * h * np.eye(self.dim)
-                self.bandwidth_rule = "fixed isotropic"
             try:
-                self._chol = np.linalg.cholesky(H)
+                self._chol = np.linalg.cholesky(bw.cov)
             except np.linalg.LinAlgError:
                 raise ValueError("samples are degenerate (singular covariance)") from None
-            self.kernel_cov = H
-            self.bandwidth_ = float(np.sqrt(np.min(np.linalg.eigvalsh(H))))
 
     @property
     def n(self) -> int:
@@ -133,43 +111,15 @@ class Empirical(Distribution):
         right = flat > hi + self._FAR * h
         return left, right, ~(left | right)
 
-    def _lse_1d(self, x: np.ndarray, centres: np.ndarray) -> np.ndarray:
-        out = np.empty(x.size)
-        block = max(1, 4_000_000 // centres.size)
-        for s in range(0, x.size, block):
-            z = (x[s:s + block, None] - centres[None, :]) / self.bandwidth_
-            out[s:s + block] = _logsumexp_rows(-0.5 * z * z)
-        return out
-
     def logpdf(self, x: Any) -> np.ndarray:
+        """Exact log-density of the KDE (:func:`explorer.kde.log_density`, log space; ``-inf``, never
+        NaN, where every kernel underflows)."""
+        from explorer.kde import log_density
+
         x = self._points(x)
-        n = self.n
         if self.dim == 1:
-            flat = x.reshape(-1)
-            h = self.bandwidth_
-            out = np.empty(flat.size)
-            left, right, near = self._split_1d(flat)
-            srt = self._sorted
-            out[near] = self._lse_1d(flat[near], srt)
-            out[left] = self._lse_1d(flat[left], srt[srt < srt[0] + h])
-            out[right] = self._lse_1d(flat[right], srt[srt > srt[-1] - h])
-            out += -math.log(n) - math.log(h) - 0.5 * _LOG_2PI
-            return out.reshape(x.shape)
-        flat = x.reshape(-1, self.dim)
-        Linv = np.linalg.inv(self._chol)
-        ys = self.samples @ Linv.T
-        logdet = 2.0 * float(np.sum(np.log(np.diag(self._chol))))
-        const = -math.log(n) - 0.5 * (logdet + self.dim * _LOG_2PI)
-        out = np.empty(flat.shape[0])
-        block = max(1, 4_000_000 // n)
-        for s in range(0, flat.shape[0], block):
-            xs = flat[s:s + block] @ Linv.T
-            d2 = (
-                np.sum(xs * xs, axis=1)[:, None] + np.sum(ys * ys, axis=1)[None, :]
-                - 2.0 * xs @ ys.T
-            )
-            out[s:s + block] = _logsumexp_rows(-0.5 * np.maximum(d2, 0.0)) + const
-        return out.reshape(x.shape[:-1])
+            return log_density(x.reshape(-1), self.samples, self._bw).reshape(x.shape)
+        return log_density(x.reshape(-1, self.dim), self.samples, self._bw).reshape(x.shape[:-1])
 
     def sample(self, n: int, rng: RngLike = None) -> np.ndarray:
         n = as_sample_count(n)

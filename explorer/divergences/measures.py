@@ -9,7 +9,7 @@ and every f-divergence through :func:`from_integrand`) are written once against 
 
 Divergences that depend on where mass sits (W₁, W₂, MMD, energy, Sinkhorn) need the positions:
 ``*_grid`` functions take a :class:`~explorer.divergences.quadrature.Grid1D` (Sinkhorn also a
-:class:`~explorer.divergences.quadrature.Grid2D`), ``*_categorical`` ones a :class:`Discrete`.
+:class:`~explorer.divergences.grid2d.Grid2D`), ``*_categorical`` ones a :class:`Discrete`.
 
 :func:`make_grid` and :func:`integrate_on_grid` build the shared grid and retry on wider 2-D boxes.
 """
@@ -25,8 +25,9 @@ import numpy as np
 from explorer._backend import NEG_INF, ops_for
 from explorer._numerics import logsumexp
 from explorer.distributions import Categorical, Distribution
+from explorer.divergences.grid2d import MAX_REFINE_2D, Grid2D, Refine
 from explorer.divergences.integrands import END_TOL, KL_INTEGRAND, LOG2, TV_INTEGRAND, log_chernoff_integrand
-from explorer.divergences.quadrature import MAX_DOUBLINGS, Grid1D, Grid2D, NonConvergence
+from explorer.divergences.quadrature import MAX_DOUBLINGS, Grid1D, NonConvergence
 from explorer.estimators.kernel import rbf
 from explorer.ot.entropic import sinkhorn_divergence, sinkhorn_divergence_grid, sinkhorn_histograms
 from explorer.ot.exact import ot_1d
@@ -286,25 +287,31 @@ class ImportanceSample:
         return Discrete.integrate_log(lg + self._lw)
 
 
-def make_grid(p: Distribution, q: Distribution, scale: float = 1.0) -> Grid1D | Grid2D:
-    """The shared quadrature grid of a 1-D or 2-D pair (``scale`` widens a 2-D box)."""
+def make_grid(p: Distribution, q: Distribution, scale: float = 1.0, refine: int = 0) -> Grid1D | Grid2D:
+    """The shared quadrature grid of a 1-D or 2-D pair (``scale`` widens, ``refine`` halves the steps
+    of a 2-D grid)."""
     if p.dim == 1:
         return Grid1D(p, q)
     if p.dim == 2:
-        return Grid2D(p, q, scale=scale)
+        return Grid2D(p, q, scale=scale, refine=refine)
     raise ValueError(f"quadrature supports 1-D and 2-D distributions, got {p.dim}-D")
 
 
 def integrate_on_grid(fn: Callable[..., float], p: Distribution, q: Distribution, params: dict,
                       grid: Any = None) -> float:
-    """``fn(grid, **params)`` on ``grid`` (default: :func:`make_grid`); a 2-D box whose outer ring
-    is not negligible is doubled up to ``MAX_DOUBLINGS`` times, after which the value is ``inf``."""
+    """``fn(grid, **params)`` on ``grid`` (default: :func:`make_grid`); a 2-D grid whose far region
+    is not negligible is widened up to ``MAX_DOUBLINGS`` times, after which the value is ``inf``; one
+    whose error estimate is above tolerance is refined (see :mod:`explorer.divergences.grid2d`)."""
     g = grid if grid is not None else make_grid(p, q)
-    scale = 1.0
-    for _ in range(MAX_DOUBLINGS + 1):
+    scale, refine = 1.0, getattr(g, "refine", 0)
+    for _ in range(MAX_DOUBLINGS + MAX_REFINE_2D + 1):
         try:
             return fn(g, **params)
         except NonConvergence:
             scale *= 2.0
-            g = make_grid(p, q, scale)
+            if scale > 2.0**MAX_DOUBLINGS:
+                return math.inf
+        except Refine:
+            refine += 1
+        g = make_grid(p, q, scale, refine)
     return math.inf

@@ -22,9 +22,8 @@ r"""Quadrature grids shared by all grid-based divergences.
     slowly than about :math:`|x|^{-1.03}` are therefore reported as infinite.
 
 2-D
-    A tensor Simpson grid over a box twice as wide as both plotting ranges. If the outer ring
-    of the box still carries a non-negligible share of the integral the box is doubled (up to
-    ``MAX_DOUBLINGS`` times) and, if that never converges, the integral is infinite.
+    See :mod:`explorer.divergences.grid2d` (grids in the distributions' own frames, with an error
+    estimate on every integral).
 """
 
 from __future__ import annotations
@@ -41,6 +40,7 @@ from explorer._numerics import logsumexp
 
 DIVERGENT_RATIO = 0.98  # per-octave ratio of tail contributions at or above which we say "infinite"
 TAIL_DT = 0.1  # step of the tail variable t (x = b + s (e^t - 1))
+GAP_DT = 0.025  # the same in a gap between windows (a constant integrand exact to ~1e-10 there)
 TAIL_EXTENT = 1e30  # tails reach this many bulk widths
 MIN_POINTS, MAX_POINTS = 1024, 1 << 14
 STEPS_PER_FEATURE = 24
@@ -167,8 +167,8 @@ def _windows(d: Any) -> list[tuple[float, float, float]]:
     if not half > 0:
         half = max(abs(c), 1.0) * 1e-6
     step = max(d.resolution() / STEPS_PER_FEATURE, 2 * half / MAX_WINDOW_POINTS)
-    lo, hi = d.support  # never widen past a finite support edge (the edge layer resolves it)
-    return [(max(c - half, min(lo, a)), min(c + half, max(hi, b)), step)]
+    lo, hi = d.support  # not widened towards a finite support edge (the edge layer resolves it)
+    return [(a if math.isfinite(lo) else c - half, b if math.isfinite(hi) else c + half, step)]
 
 
 def _bulk_pieces(cuts: list[float], windows: list[tuple[float, float, float]],
@@ -195,9 +195,9 @@ def _gap_nodes(a: float, b: float, h: float) -> tuple[np.ndarray, np.ndarray]:
     rule in :math:`t`: the tails of the components on either side are resolved with a few hundred
     nodes however wide the gap (1e6 between two unit-width components)."""
     mid = 0.5 * (a + b)
-    s = h / TAIL_DT
+    s = h / GAP_DT
     t_max = math.log1p((mid - a) / s)
-    nt = _even(t_max / TAIL_DT)
+    nt = _even(t_max / GAP_DT)
     t = np.linspace(0.0, t_max, nt + 1)
     d = s * np.expm1(t)
     w = simpson_weights(nt, t_max / nt) * s * np.exp(t)
@@ -212,7 +212,7 @@ def _gap_nodes(a: float, b: float, h: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 class NonConvergence(Exception):
-    """Raised by a 2-D grid when its outer ring is not negligible (box too small)."""
+    """Raised by a 2-D grid when its far region is not negligible (windows too narrow)."""
 
 
 @dataclass
@@ -570,101 +570,3 @@ class Grid1D:
         log_u, log_v = special.log_ndtr(z), special.log_ndtr(-z)
         return (self._quantiles(self._cdfs_p, log_u, log_v),
                 self._quantiles(self._cdfs_q, log_u, log_v), mass)
-
-
-@dataclass
-class Grid2D:
-    """Tensor grid over a box for two 2-D distributions (``scale`` enlarges the box).
-
-    Simpson weights by default. ``rule="trapezoid"`` gives the trapezoidal rule, which for smooth
-    integrands that decay inside the box is exponentially accurate, error ~ exp(−2π²σ²/h²) for
-    a Gaussian bump of width σ on step h (Trefethen & Weideman 2014, "The exponentially convergent
-    trapezoidal rule", SIAM Review): at σ ≈ h it stays accurate where Simpson's alternating
-    weights alias. ``clip`` bounds the box to p's range widened by that many of its widths on
-    each side, however far q reaches (the fitting grids: a far-out restart must not coarsen
-    everyone's grid).
-    """
-
-    p: Any
-    q: Any
-    scale: float = 1.0
-    n_max: int = 321
-    rule: str = "simpson"
-    clip: float | None = None
-
-    def __post_init__(self) -> None:
-        rp, rq = self.p.plot_range(), self.q.plot_range()
-        feature = min(self.p.resolution(), self.q.resolution())
-        axes, weights = [], []
-        for i in range(2):
-            lo = min(rp[i][0], rq[i][0])
-            hi = max(rp[i][1], rq[i][1])
-            c, half = 0.5 * (lo + hi), 0.5 * (hi - lo) * 2.0 * self.scale
-            a, b = c - half, c + half
-            if self.clip is not None:
-                width = rp[i][1] - rp[i][0]
-                a, b = max(a, rp[i][0] - self.clip * width), min(b, rp[i][1] + self.clip * width)
-                c, half = 0.5 * (a + b), 0.5 * (b - a)
-            n = _even(min(max(2 * half / feature * 8, 100), self.n_max - 1))
-            axes.append(np.linspace(c - half, c + half, n + 1))
-            if self.rule == "trapezoid":
-                w = np.full(n + 1, 2 * half / n)
-                w[[0, -1]] *= 0.5
-                weights.append(w)
-            else:
-                weights.append(simpson_weights(n, 2 * half / n))
-        self.axes = axes
-        gx, gy = np.meshgrid(axes[0], axes[1], indexing="ij")
-        self.points = np.stack([gx.ravel(), gy.ravel()], axis=1)
-        self.w = np.outer(weights[0], weights[1]).ravel()
-        ring = np.zeros((axes[0].size, axes[1].size), dtype=bool)
-        for i in range(2):
-            a = axes[i]
-            span = a[-1] - a[0]
-            edge = (a < a[0] + 0.1 * span) | (a > a[-1] - 0.1 * span)
-            ring |= edge[:, None] if i == 0 else edge[None, :]
-        self.ring = ring.ravel()
-
-    @cached_property
-    def lp(self) -> np.ndarray:
-        return self.p.logpdf(self.points)
-
-    @cached_property
-    def lq(self) -> np.ndarray:
-        return self.q.logpdf(self.points)
-
-    def swapped(self) -> Grid2D:
-        g = object.__new__(Grid2D)
-        g.__dict__.update(self.__dict__)
-        g.p, g.q = self.q, self.p
-        g.__dict__.pop("lp", None)
-        g.__dict__.pop("lq", None)
-        if "lp" in self.__dict__:
-            g.__dict__["lq"] = self.__dict__["lp"]
-        if "lq" in self.__dict__:
-            g.__dict__["lp"] = self.__dict__["lq"]
-        return g
-
-    def integrate(self, g: np.ndarray) -> float:
-        if np.any(np.isnan(g)):
-            raise FloatingPointError("NaN in a quadrature integrand (please report this)")
-        if np.any(np.isposinf(g)):
-            return math.inf
-        with np.errstate(over="ignore", invalid="ignore"):
-            total = float(np.dot(self.w, g))
-            mass = float(np.dot(self.w, np.abs(g)))
-            ring = float(np.dot(self.w[self.ring], np.abs(g[self.ring])))
-        if not (math.isfinite(total) and math.isfinite(mass)):
-            return math.inf
-        if ring > 1e-9 * mass:
-            raise NonConvergence
-        return total
-
-    def integrate_log(self, lg: np.ndarray) -> float:
-        lw, total = _log_total(self.w, lg)
-        if not math.isfinite(total):
-            return total
-        ring = float(logsumexp(lw[self.ring] + lg[self.ring]))
-        if ring > total + math.log(1e-9):
-            raise NonConvergence
-        return total

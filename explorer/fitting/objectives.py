@@ -23,6 +23,7 @@ from scipy import special
 from explorer.distributions import Distribution, Mixture, gaussian_mixture_parts
 from explorer.divergences import Divergence
 from explorer.divergences import quadrature as quad
+from explorer.divergences.grid2d import BoxGrid2D
 from explorer.fitting.families import ModelFamily, _torch
 
 __all__ = ["FIT_CLIP_2D", "FIT_GRID_2D", "FIT_TAIL_EXTENT", "LOG_RATIO_CAP", "MAX_MIXTURE_TERMS",
@@ -75,7 +76,7 @@ def _fit_grid(p: Distribution, qs: list[Distribution]) -> tuple[np.ndarray, np.n
     if p.dim == 1:
         g = quad.Grid1D(p, union, tail_extent=FIT_TAIL_EXTENT)
         return g.x, g.w
-    g = quad.Grid2D(p, union, scale=0.5, n_max=FIT_GRID_2D, rule="trapezoid", clip=FIT_CLIP_2D)
+    g = BoxGrid2D(p, union, scale=0.5, n_max=FIT_GRID_2D, rule="trapezoid", clip=FIT_CLIP_2D)
     return g.points, g.w
 
 

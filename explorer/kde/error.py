@@ -246,7 +246,8 @@ def error_curve(truth: Any, x: Any, h_values: Sequence[float] | None = None, ker
 def oracle_bandwidth(truth: Any, x: Any, criterion: str = "ise", kernel: str = "gaussian",
                      weights: Any = None, boundary: Any = None) -> float:
     """The bandwidth minimising ISE (``criterion="ise"``) or KL (``"kl"``) for this sample."""
-    if criterion not in ("ise", "kl"):
+    pick = {"ise": lambda c: c.oracle_ise, "kl": lambda c: c.oracle_kl}
+    if criterion not in pick:
         raise ValueError(f"parameter 'criterion' must be 'ise' or 'kl', got {criterion!r}")
     curve = error_curve(truth, x, kernel=kernel, weights=weights, boundary=boundary, selectors=[])
-    return curve.oracle_ise if criterion == "ise" else curve.oracle_kl
+    return pick[criterion](curve)

@@ -45,6 +45,7 @@ STYLE = """
 .dx-drag-hint {color: #1f5fa8; font-size: 12px;}
 .dx-panel {border: 1px solid #ddd; border-radius: 6px; padding: 6px 10px; margin: 2px;}
 .dx-panel-title {font-weight: bold; font-size: 14px;}
+.dx-full-width {width: 100% !important;}
 </style>
 """
 

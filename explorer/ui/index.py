@@ -44,6 +44,32 @@ DEMOS: list[Demo] = [
         "optimum, an α slider from seeking to covering, and how many samples an estimator needs.",
         thumbnail="02_mode_seeking.png",
     ),
+    Demo(
+        notebook="03_kde.ipynb",
+        title="Kernel density estimation",
+        sentence="How much smoothing does a KDE need? Drag the bandwidth and see where Silverman, Scott, "
+        "ISJ and cross-validation put it against the true error and the oracle, up to a million points; "
+        "then watch the estimate fall apart in high dimension — Biroli & Mézard's CLT, stable and "
+        "extreme-value regimes, simulated, with real 64-D digits on the map.",
+        thumbnail="03_kde.png",
+    ),
+    Demo(
+        notebook="04_information_bottleneck.ipynb",
+        title="Information bottleneck",
+        sentence="The IB curve of a joint distribution with its phase transitions and the Gaussian closed "
+        "form; a network's layers in the information plane (tanh vs ReLU, binning vs adaptive); and every "
+        "mutual-information estimator against tasks with a known answer.",
+        thumbnail="04_information_bottleneck.png",
+    ),
+    Demo(
+        notebook="05_distillation_alignment.ipynb",
+        title="Distillation and alignment lab",
+        sentence="Distil a multimodal teacher (peaks, a long tail, real next-character text) into a small "
+        "student under forward KL, reverse KL, JS, generalised JSD, skew KL, BD-KD, Sinkhorn… at once, "
+        "with temperature and β sliders; then the alignment–diversity frontier over β (f-DPG) and "
+        "f-DPO's closed-form policies.",
+        thumbnail="05_distillation_alignment.png",
+    ),
 ]
 
 CARD_CSS = """

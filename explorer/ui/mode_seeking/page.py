@@ -31,6 +31,7 @@ from explorer.ui.widgets import Controls, ErrorBox, FigureSlot, Job, LatestRunne
 
 DEFAULT_TARGET = "two_gaussians"
 DEFAULT_DIVERGENCES = ("kl", "reverse_kl", "js")
+MAIN_SPARE_TRACES = 60  # 3 divergences × (best + 8 restarts' optima) × a few mixture components
 TABS = (AlphaTab, LandscapeTab, PlaybackTab, WeightsTab, EstimatorsTab)
 
 
@@ -67,6 +68,11 @@ class ModeSeeking:
         self.status = W.HTML("")
         self.status.add_class("dx-status")
         self.runner = LatestRunner(self.errors, background=background, name="dx-fit")
+        # the page's first fits run before it is shown, so that its figure is created with them:
+        # anywidget gives a FigureWidget 2 s to initialise in the browser, and on a loaded machine
+        # one that misses it stays at the state it was created with (updates are not drawn)
+        self._inline = LatestRunner(self.errors, background=False, name="dx-fit-first")
+        self._building = True
         self._note = ""  # what the last edit on the plot did, kept under the fits' status
         self._t0 = 0.0
 
@@ -97,7 +103,8 @@ class ModeSeeking:
         self.progress.add_class("dx-progress")
         self.table = W.HTML("")
         self.table.add_class("dx-table")
-        self.figure = FigureSlot("dx-figure", on_shapes=self._handles_moved)
+        # spare traces: the fits stream in as restyles of hidden curves, not as new traces
+        self.figure = FigureSlot("dx-figure", on_shapes=self._handles_moved, spare=MAIN_SPARE_TRACES)
 
         self.tab_list = [cls(self.state, self.errors, c, background=background) for cls in TABS]
         self.tabs = W.Tab(children=[t.widget for t in self.tab_list])
@@ -123,6 +130,9 @@ class ModeSeeking:
         self.widget.add_class("dx-mode-seeking")
         self._family_changed(refit=False)
         self._target_chosen()
+        self._building = False
+        if self.figure.widget is None:  # no fit ran while building (it failed, or auto-refit is off)
+            self.draw()
         self._tab_selected()
 
     # -- convenience views of the state ---------------------------------------------------------
@@ -180,7 +190,8 @@ class ModeSeeking:
         """p at once (the figure redrawn in place, stale fits gone); the fits follow."""
         self._note = note
         self.state.set_target(target)
-        self.draw()
+        if not self._building:  # (while building, the first figure is drawn with the fits)
+            self.draw()
         if self.auto.value:
             self.fit()
         else:
@@ -226,7 +237,8 @@ class ModeSeeking:
             self.progress.value = 0
             self.status.value = f"Fitting {html.escape(plot.label(names[0]))} (1/{len(names)})…" + self._note
             self._t0 = time.perf_counter()
-            self.runner.submit(lambda job: fit_all(job, p, names, keep, settings),
+            runner = self._inline if self._building else self.runner
+            runner.submit(lambda job: fit_all(job, p, names, keep, settings),
                                on_partial=lambda v: self._fit_partial(v, len(names)),
                                on_done=lambda out: self._fit_done(out, len(names), settings["restarts"]),
                                on_error=self._fit_failed, context="fitting")

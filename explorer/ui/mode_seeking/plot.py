@@ -80,9 +80,12 @@ def p_contour_2d(p: Any) -> go.Contour:
 def traces_1d(state: State) -> list[go.BaseTraceType]:
     x = x_grid(state)
     out: list[go.BaseTraceType] = [p_trace_1d(state.p, x, width=2.5)]
-    if state.target.samples is not None:
-        out.append(go.Histogram(x=np.ravel(state.target.samples), histnorm="probability density",
-                                name="p data", marker={"color": P_COLOUR}, opacity=0.18, nbinsx=40))
+    # always a histogram trace (hidden without data), so that every 1-D target has the same
+    # traces up front and the figure is updated in place when the target changes
+    samples = state.target.samples
+    out.append(go.Histogram(x=None if samples is None else np.ravel(samples), histnorm="probability density",
+                            name="p data", marker={"color": P_COLOUR}, opacity=0.18, nbinsx=40,
+                            visible=samples is not None, showlegend=samples is not None))
     for name, r, c, dash in state.fits():
         for k, o in enumerate(r.optima[1:], 1):
             out.append(go.Scatter(
@@ -100,10 +103,10 @@ def traces_1d(state: State) -> list[go.BaseTraceType]:
 
 def traces_2d(state: State) -> list[go.BaseTraceType]:
     out: list[go.BaseTraceType] = [p_contour_2d(state.p)]
-    if state.target.samples is not None:
-        s = state.target.samples
-        out.append(go.Scatter(x=s[:, 0], y=s[:, 1], mode="markers", name="p data",
-                              marker={"size": 3, "color": "#123"}, opacity=0.5))
+    s = state.target.samples  # always a data trace (hidden without data): see traces_1d
+    out.append(go.Scatter(x=None if s is None else s[:, 0], y=None if s is None else s[:, 1], mode="markers",
+                          name="p data", marker={"size": 3, "color": "#123"}, opacity=0.5,
+                          visible=s is not None, showlegend=s is not None))
     for name, r, c, dash in state.fits():
         for o in r.optima[1:]:
             out += ellipse_traces(

@@ -39,7 +39,7 @@ class EstimatorsTab(Tab):
         self.button = run_button("Run the study", "dx-estimator-run", self.compute)
         self.progress = W.IntProgress(value=0, min=0, max=100)
         self.progress.add_class("dx-estimator-progress")
-        self.figure = FigureSlot("dx-estimator-figure")
+        self.figure = FigureSlot("dx-estimator-figure", full_width=True)
         self.summary = W.HTML("")
         self._runner = self.runner("dx-estimators")
         self.widget = tab_box(
@@ -96,4 +96,6 @@ class EstimatorsTab(Tab):
                           yaxis={"title": res.label},
                           title={"text": f"{label(name)} estimator on p vs q̂ ({total} estimates)", "x": 0.01})
         self.figure.show(fig)
-        self.summary.value = f"<pre class='dx-estimator-summary'>{html.escape(res.summary())}</pre>"
+        self.summary.value = (
+            "<pre class='dx-estimator-summary' style='font-family: var(--jp-code-font-family, monospace); "
+            f"font-size: 13px; line-height: 1.3; margin: 4px 0'>{html.escape(res.summary())}</pre>")

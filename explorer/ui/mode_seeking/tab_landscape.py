@@ -56,7 +56,7 @@ class LandscapeTab(Tab):
         super().__init__(*args, **kwargs)
         self.button = run_button("Draw the landscapes", "dx-landscape-run", self.compute)
         self.notice = W.HTML("")
-        self.figure = FigureSlot("dx-landscape-figure")
+        self.figure = FigureSlot("dx-landscape-figure", full_width=True)
         self._runner = self.runner("dx-landscape")
         self.widget = tab_box(
             "D(p‖N(μ, σ²)) over mean × log-std for a 1-D Gaussian q (log colour scale); ✕ = the "

@@ -22,7 +22,7 @@ class WeightsTab(Tab):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.notice = W.HTML("")
-        self.figure = FigureSlot("dx-weights-figure")
+        self.figure = FigureSlot("dx-weights-figure", full_width=True)
         self.widget = tab_box(
             "For an f-divergence the fit's gradient is a score difference ∇log p − ∇log q averaged "
             "under q·h(r), r = p/q, h(r) = r²f''(r) (f-distill). The curves show q·h(r) (normalised) "

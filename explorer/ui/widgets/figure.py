@@ -1,16 +1,23 @@
 """The one way of drawing a plotly figure on a page: :class:`FigureSlot`.
 
-A slot owns one ``go.FigureWidget``, created on the first :meth:`FigureSlot.show` *with* that
-figure's data and never replaced: every later figure is applied to it in place — traces of the
-same type updated in one ``batch_update()``, surplus traces deleted, new ones added, the layout
-replaced — so a page pays the ~5 MB plotly bundle once per slot, and a figure the visitor is
-dragging on is never swapped under the mouse.
+A slot owns a ``go.FigureWidget``, created *with* its first figure's data, and applies every later
+figure to it in place: each trace restyled and the layout replaced in one ``batch_update()``. The
+widget is created with ``spare`` hidden scatter traces beyond its figure's, so a figure with more
+curves (fits streaming in) fills spare traces instead of adding new ones; a figure with fewer
+hides the rest. Only a figure whose trace types no longer fit (a 1-D target replaced by a 2-D one)
+gets a new widget — rarely, since each costs the browser the ~5 MB plotly bundle, and never for an
+edit made on the plot (a figure being dragged on must not be swapped under the mouse).
 
-Each change also refreshes the widget's full-state traits (``_widget_data``/``_widget_layout``)
-without sending them: plotly only refreshes them when a FigureWidget is displayed by itself, so a
-figure living inside a box and updated before the browser had created its view (a kernel still
-rendering the page, a fit arriving before the first frame) would otherwise come up with the data
-it was created with.
+Why restyles only: with plotly 7's anywidget FigureWidget, trace additions/deletions sent to a
+figure already on the page were seen to leave the page's figure frozen (no later update drawn),
+while restyles and relayouts are reliable (the calculator moves every trace that way).
+
+Each change also keeps the widget's full-state traits (``_widget_data``/``_widget_layout``)
+current. plotly refreshes them only when a FigureWidget is displayed by itself, and the browser
+drops updates that arrive before the widget's script has initialised; so until the browser has
+drawn the figure once (it reports back a ``_js2py_traceDeltas``), each change also sends the full
+state, from which the figure is drawn when it finally is. Afterwards the traits are refreshed
+silently, and only the edits travel.
 """
 
 from __future__ import annotations
@@ -36,8 +43,12 @@ def _replacement(old: dict, new: dict) -> dict:
     return out
 
 
+def _hidden(trace_type: str) -> dict:
+    return {"type": trace_type, "visible": False, "showlegend": False}
+
+
 class FigureSlot:
-    """A box holding one plotly FigureWidget that every later figure updates in place.
+    """A box holding one plotly FigureWidget that later figures update in place.
 
     Parameters
     ----------
@@ -45,40 +56,72 @@ class FigureSlot:
         CSS class of the FigureWidget (tests and screenshots select it).
     on_shapes : callable, optional
         Called with the layout's shapes after the visitor edits one (editable shapes).
+    full_width : bool
+        Stretch the figure to the page's width (CSS class ``dx-full-width``; plotly's default
+        otherwise). Not ``FigureWidget.layout.width``: that is plotly's layout, in pixels.
+    spare : int
+        Hidden scatter traces created beyond the first figure's, for figures with more curves.
     """
 
-    def __init__(self, css: str, on_shapes: Callable[[Any], None] | None = None):
+    def __init__(self, css: str, on_shapes: Callable[[Any], None] | None = None, full_width: bool = False,
+                 spare: int = 0):
         self.css = css
         self.on_shapes = on_shapes
+        self.full_width = full_width
+        self.spare = spare
         self.box = W.Box([], layout=W.Layout(width="100%"))
         self.widget: go.FigureWidget | None = None
         self.updates = 0  # figures applied in place (tests read it)
+        self.created = 0  # FigureWidgets created (tests read it)
+        self.front_end_ready = False  # the browser has drawn the figure (see the module docstring)
+        self._retired: list[go.FigureWidget] = []
+
+    def fits(self, fig: go.Figure) -> bool:
+        """Whether ``fig`` can be drawn in the current widget (its traces' types fit)."""
+        if self.widget is None or len(fig.data) > len(self.widget.data):
+            return False
+        return all(mine.type == new.type for mine, new in zip(self.widget.data, fig.data, strict=False))
 
     def show(self, fig: go.Figure) -> go.FigureWidget:
-        """Draw ``fig``: create the widget the first time, else update it in place."""
-        if self.widget is None:
-            self.widget = go.FigureWidget(fig)
-            self.widget.add_class(self.css)
-            if self.on_shapes is not None:
-                self.widget.layout.on_change(lambda layout, shapes: self.on_shapes(shapes), "shapes")
-            self.box.children = [self.widget]
-            return self.widget
+        """Draw ``fig``: in place when it fits, else in a new widget."""
+        if not self.fits(fig):
+            return self._create(fig)
         w = self.widget
         new = list(fig.data)
-        keep = 0
-        while keep < min(len(w.data), len(new)) and w.data[keep].type == new[keep].type:
-            keep += 1
-        if len(w.data) > keep:
-            w.data = w.data[:keep]
         with w.batch_update():
-            for mine, trace in zip(w.data[:keep], new[:keep], strict=True):
-                mine.update(_replacement(mine.to_plotly_json(), trace.to_plotly_json()), overwrite=True)
+            for i, mine in enumerate(w.data):
+                old = mine.to_plotly_json()
+                if i < len(new):
+                    mine.update(_replacement(old, new[i].to_plotly_json()), overwrite=True)
+                elif old.get("visible") is not False or len(old) > 4:  # not yet an empty, hidden trace
+                    mine.update(_replacement(old, _hidden(mine.type)), overwrite=True)
             w.layout.update(_replacement(w.layout.to_plotly_json(), fig.layout.to_plotly_json()),
                             overwrite=True)
-        if len(new) > keep:
-            w.add_traces(new[keep:])
         self.updates += 1
         self._sync_state()
+        return w
+
+    def _create(self, fig: go.Figure) -> go.FigureWidget:
+        old = self.widget
+        if old is not None:
+            # keep the replaced widget alive: if Python collected it while the page was still
+            # initialising its model, anywidget reports "Failed to initialize model"
+            self._retired.append(old)
+        padded = go.Figure(fig)
+        for _ in range(self.spare):
+            padded.add_trace(go.Scatter(visible=False, showlegend=False))
+        w = go.FigureWidget(padded)
+        w.add_class(self.css)
+        if self.full_width:
+            w.add_class("dx-full-width")
+        w.observe(self._front_end_answered, names=["_js2py_traceDeltas", "_js2py_restyle", "_js2py_relayout",
+                                                    "_js2py_update"])
+        if self.on_shapes is not None:
+            w.layout.on_change(lambda layout, shapes: self.on_shapes(shapes), "shapes")
+        self.widget = w
+        self.front_end_ready = False
+        self.created += 1
+        self.box.children = [w]
         return w
 
     @contextlib.contextmanager
@@ -91,8 +134,15 @@ class FigureSlot:
         self.updates += 1
         self._sync_state()
 
+    def _front_end_answered(self, change: dict) -> None:
+        if change["new"] is not None:
+            self.front_end_ready = True
+
     def _sync_state(self) -> None:
-        """Keep the full-state traits current, silently (see the module docstring)."""
+        """Keep the full-state traits current: sent until the browser has drawn the figure,
+        silently afterwards (see the module docstring)."""
         w = self.widget
         w._trait_values["_widget_data"] = w._data
         w._trait_values["_widget_layout"] = w._layout_obj._props
+        if not self.front_end_ready:
+            w.send_state(["_widget_data", "_widget_layout"])

@@ -11,7 +11,8 @@ page's :class:`~explorer.ui.widgets.errors.ErrorBox`, never lost.
 Callbacks (``on_partial``, ``on_done``, ``on_error``) run on the kernel's main thread — they are
 handed to its event loop, the thread that also handles the widgets' messages — so a callback and
 a slider's handler never mutate a widget at the same time. Outside a kernel (tests, scripts) they
-run on the worker thread, one at a time; :meth:`LatestRunner.wait` then blocks until all is done.
+are queued and run by :meth:`LatestRunner.wait` (or :meth:`LatestRunner.flush`) on the thread
+calling it, for the same reason.
 
 Examples
 --------
@@ -33,14 +34,33 @@ True
 
 from __future__ import annotations
 
+import atexit
+import queue
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any
 
 __all__ = ["Cancelled", "Job", "LatestRunner", "ui_thread_dispatch"]
 
 Dispatch = Callable[[Callable[[], None]], None]
+_RUNNERS: weakref.WeakSet = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_all() -> None:
+    """At exit, stop the work still running (torch aborts the process if a thread computing
+    with it is torn down by the interpreter's shutdown)."""
+    for runner in list(_RUNNERS):
+        runner.cancel()
+        thread = runner._thread
+        if thread is not None and thread.is_alive():
+            thread.join(timeout=5)
+
+
+def _call(fn: Callable[[], None]) -> None:
+    fn()
 
 
 class Cancelled(Exception):
@@ -123,7 +143,7 @@ class LatestRunner:
         Most partial results per second handed to ``on_partial`` (a live fit at ~5 frames/s).
     dispatch : callable, optional
         ``dispatch(fn)`` runs ``fn`` on the UI thread; default: the kernel's event loop when
-        running in a kernel, else directly on the worker thread (serialised).
+        running in a kernel, else a queue that :meth:`wait`/:meth:`flush` run on their thread.
     background : bool
         ``False`` runs the work inline in :meth:`submit` (scripts, benchmarks).
     """
@@ -136,8 +156,14 @@ class LatestRunner:
         self.interval = 1.0 / fps
         self.background = background
         self.name = name
+        self._queue: queue.SimpleQueue | None = None
         self._dispatch = dispatch if dispatch is not None else ui_thread_dispatch()
-        self._serial = threading.RLock()  # direct dispatch: one callback at a time
+        if self._dispatch is None and not background:  # inline: everything on the caller's thread
+            self._dispatch = _call
+        elif self._dispatch is None:  # no kernel: callbacks wait for wait()/flush() on the caller's thread
+            self._queue = queue.SimpleQueue()
+            self._dispatch = self._enqueue
+        self._serial = threading.RLock()  # one callback at a time
         self._cond = threading.Condition()
         self._next: tuple[Job, Callable[[Job], Any], dict] | None = None
         self._running: Job | None = None
@@ -146,6 +172,7 @@ class LatestRunner:
         self._count = 0
         self._thread: threading.Thread | None = None
         self.runs = 0  # work functions started (superseded requests that never started not counted)
+        _RUNNERS.add(self)
 
     # -- public ------------------------------------------------------------------------------------
     def submit(self, work: Callable[[Job], Any], *, on_partial: Callable[[Any], None] | None = None,
@@ -181,16 +208,35 @@ class LatestRunner:
             return self._next is not None or self._running is not None or self._outstanding > 0
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until no work is waiting or running and every callback has run (not on the UI
-        thread of a kernel: its callbacks need that thread). ``False`` on timeout."""
+        """Block until no work is waiting or running and every callback has run, running the
+        queued callbacks here (outside a kernel; in a kernel never call it on the main thread:
+        its callbacks need that thread). ``False`` on timeout."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        with self._cond:
-            while self._next is not None or self._running is not None or self._outstanding > 0:
+        while True:
+            self.flush()
+            with self._cond:
+                if self._next is None and self._running is None and self._outstanding == 0:
+                    return True
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:
                     return False
-                self._cond.wait(left)
-        return True
+                self._cond.wait(0.02 if left is None else min(left, 0.02))
+
+    def flush(self) -> None:
+        """Run the callbacks queued so far (outside a kernel) on this thread."""
+        if self._queue is None:
+            return
+        while True:
+            try:
+                fn = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            fn()
+
+    def _enqueue(self, fn: Callable[[], None]) -> None:
+        self._queue.put(fn)
+        with self._cond:
+            self._cond.notify_all()
 
     # -- worker ------------------------------------------------------------------------------------
     def _ensure_thread(self) -> None:
@@ -257,10 +303,7 @@ class LatestRunner:
 
         with self._cond:
             self._outstanding += 1
-        if self._dispatch is None:
-            run()
-        else:
-            self._dispatch(run)
+        self._dispatch(run)
 
     def _report(self, exc: BaseException, context: str) -> None:
         if self.errors is not None:

@@ -1,0 +1,295 @@
+"""Serving a class: a cap on visitors' kernels, closed tabs' kernels freed, idle visitors culled.
+
+Voila starts one kernel (a Python process, 200-400 MB) per open page.  With a room of visitors
+the server runs out of memory long before it runs out of CPU, so ``explorer-app`` adds:
+
+* :class:`KernelCap` -- at most ``max_kernels`` visitor kernels at a time.  A page request beyond
+  the cap gets HTTP 503 with a short, readable "busy, try again in a minute" page
+  (:func:`busy_page`, ``Retry-After`` header, reloads itself) instead of a kernel the machine cannot
+  hold.  Preheated pool kernels waiting for a visitor do not count; a kernel counts from the
+  moment its page is requested until it is shut down (tab closed, culled, server stopped).
+* :func:`make_render_handler` -- Voila's render handler with that admission check.  It also sets
+  the ``_xsrf`` cookie that the page's "tab closed" beacon sends back, so Voila's
+  ``/voila/api/shutdown/<kernel>`` accepts it and the kernel goes at once (without the cookie the
+  beacon is refused with 403 and the kernel lingers until culled: voila issue #1458).
+* :class:`VisitorKernelManager` -- jupyter_server's kernel manager plus a second culling rule:
+  ``cull_connected_timeout`` shuts down kernels whose page is still open but unused for that
+  long (``MappingKernelManager.cull_idle_timeout`` with ``cull_connected=False`` handles pages
+  that are gone).
+
+:func:`default_max_kernels` sizes the cap for the machine.  This module imports tornado and
+jupyter_server; only ``explorer.app`` imports it (``import explorer`` stays light).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from jupyter_core.utils import ensure_async
+from jupyter_server._tz import utcnow
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from traitlets import Integer
+
+#: Resident memory of one visitor's kernel, MiB: the heaviest page (the mode-seeking page, 443 MiB,
+#: torch loaded) as measured by ``benchmarks/load.py`` (docs/deploy.md), rounded up.
+KERNEL_RSS_MIB = 450
+#: The Voila server process itself, MiB (measured 130-390 MiB, growing with open pages).
+SERVER_RSS_MIB = 400
+#: Share of the machine's memory the kernels may use when the cap is sized automatically.
+MEMORY_SHARE = 0.75
+#: Visitors per CPU core when the cap is sized automatically: kernels are idle most of the time
+#: (a slider move costs 10-60 ms of compute on the calculator), so a core serves many visitors.
+VISITORS_PER_CORE = 10
+#: Seconds a visitor is asked to wait (``Retry-After``; the busy page reloads itself after that).
+RETRY_AFTER = 60
+
+
+def memory_bytes() -> int | None:
+    """Memory available to this process: physical RAM, or the cgroup (container) limit if lower."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        total = None
+    for limit_file in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            text = Path(limit_file).read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit():
+            limit = int(text)
+            if total is None or limit < total:
+                total = limit
+        break
+    return total
+
+
+def default_max_kernels(
+    mem_bytes: int | None = None,
+    cpus: int | None = None,
+    *,
+    pool_kernels: int = 0,
+    kernel_rss_mib: float = KERNEL_RSS_MIB,
+) -> int:
+    """The kernel cap sized for the machine.
+
+    ``min(VISITORS_PER_CORE * cpus, floor((MEMORY_SHARE * mem - server - pool_kernels * kernel) /
+    kernel))``, at least 1.  ``mem_bytes`` and ``cpus`` default to this machine's
+    (:func:`memory_bytes`, ``os.cpu_count()``); ``pool_kernels`` is the number of preheated kernels
+    that live next to the visitors' kernels.
+    """
+    if mem_bytes is None:
+        mem_bytes = memory_bytes()
+    if cpus is None:
+        cpus = os.cpu_count() or 1
+    if cpus < 1:
+        raise ValueError(f"cpus must be at least 1, got {cpus}")
+    if kernel_rss_mib <= 0:
+        raise ValueError(f"kernel_rss_mib must be positive, got {kernel_rss_mib}")
+    by_cpu = VISITORS_PER_CORE * cpus
+    if mem_bytes is None:
+        return max(1, by_cpu)
+    budget_mib = MEMORY_SHARE * mem_bytes / 2**20 - SERVER_RSS_MIB - pool_kernels * kernel_rss_mib
+    by_memory = int(budget_mib // kernel_rss_mib)
+    return max(1, min(by_cpu, by_memory))
+
+
+def busy_page(retry_after: int = RETRY_AFTER, max_kernels: int | None = None) -> str:
+    """The HTML shown (with HTTP 503) when every kernel slot is taken: readable, self-contained
+    (no scripts, no external assets), and it reloads itself after ``retry_after`` seconds."""
+    minutes = max(1, round(retry_after / 60))
+    wait = "a minute" if minutes == 1 else f"{minutes} minutes"
+    if max_kernels:
+        plural = "s" if max_kernels != 1 else ""
+        who = f"It is already serving {max_kernels} visitor{plural}, as many as it can hold"
+    else:
+        who = "It is serving as many visitors as it can hold"
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="refresh" content="{int(retry_after)}">
+<title>Divergence Explorer is busy</title>
+<style>
+  body {{ font-family: system-ui, sans-serif; max-width: 36em; margin: 4em auto; padding: 0 1em;
+         color: #222; line-height: 1.5; }}
+  h1 {{ font-size: 1.5em; }}
+  a {{ color: #1f5fa8; }}
+</style>
+</head>
+<body class="dx-busy">
+<h1>The Divergence Explorer is busy</h1>
+<p>{html.escape(who)}. Please try again in {wait}: this page reloads itself, or
+<a href="">reload it</a> yourself.</p>
+<p>Each visitor gets a live Python session; a session is freed when its page is closed or has been
+unused for a while.</p>
+</body>
+</html>
+"""
+
+
+@dataclass
+class Ticket:
+    """One admitted page request; ``kernel_id`` is set once its kernel is known."""
+
+    kernel_id: str | None = None
+    released: bool = False
+
+
+class KernelCap:
+    """At most ``max_kernels`` visitor kernels at a time (``max_kernels <= 0``: no cap).
+
+    A request is admitted (:meth:`admit` returns a :class:`Ticket`) when the live visitor kernels
+    plus the admitted requests whose kernel is not known yet are fewer than ``max_kernels``.
+    :meth:`bind` records the request's kernel; :meth:`release` ends the request (a ticket never
+    bound frees its slot).  ``alive(kernel_id)`` tells whether a recorded kernel still runs, so
+    kernels shut down by any route (tab closed, culled) free their slot without a callback.
+    All calls happen on the server's event loop thread: no locking needed.
+    """
+
+    def __init__(self, max_kernels: int):
+        self.max_kernels = int(max_kernels)
+        self._kernels: set[str] = set()
+        self._pending: set[int] = set()
+
+    @property
+    def enabled(self) -> bool:
+        return self.max_kernels > 0
+
+    def in_use(self, alive: Callable[[str], bool]) -> int:
+        """Slots taken: live visitor kernels plus admitted requests without a kernel yet."""
+        self._kernels = {k for k in self._kernels if alive(k)}
+        return len(self._kernels) + len(self._pending)
+
+    def admit(self, alive: Callable[[str], bool]) -> Ticket | None:
+        """A ticket if a slot is free, else None (the caller shows the busy page)."""
+        if self.enabled and self.in_use(alive) >= self.max_kernels:
+            return None
+        ticket = Ticket()
+        self._pending.add(id(ticket))
+        return ticket
+
+    def bind(self, ticket: Ticket, kernel_id: str) -> None:
+        if ticket.released or ticket.kernel_id is not None:
+            return
+        ticket.kernel_id = kernel_id
+        self._pending.discard(id(ticket))
+        self._kernels.add(kernel_id)
+
+    def release(self, ticket: Ticket) -> None:
+        """The request is over; a ticket that never got a kernel frees its slot."""
+        ticket.released = True
+        self._pending.discard(id(ticket))
+
+
+class _BindingKernelManager:
+    """The kernel manager as seen by one render request: the kernel it starts (or takes from the
+    preheated pool) is recorded on the request's ticket.  Everything else is passed through."""
+
+    def __init__(self, manager, cap: KernelCap, ticket: Ticket):
+        self._manager = manager
+        self._cap = cap
+        self._ticket = ticket
+
+    def __getattr__(self, name):
+        return getattr(self._manager, name)
+
+    async def start_kernel(self, *args, **kwargs):
+        kernel_id = await ensure_async(self._manager.start_kernel(*args, **kwargs))
+        self._cap.bind(self._ticket, kernel_id)
+        return kernel_id
+
+    async def get_rendered_notebook(self, *args, **kwargs):
+        result = await self._manager.get_rendered_notebook(*args, **kwargs)
+        self._cap.bind(self._ticket, result[2])  # (render task, rendered cells, kernel id)
+        return result
+
+
+def make_render_handler(base: type, cap: KernelCap, retry_after: int = RETRY_AFTER) -> type:
+    """Voila's notebook render handler ``base`` with the kernel cap and the closing-beacon cookie."""
+
+    class CappedRenderHandler(base):
+        _dx_ticket: Ticket | None = None
+
+        @property
+        def kernel_manager(self):
+            manager = self.settings["kernel_manager"]
+            if self._dx_ticket is None:
+                return manager
+            return _BindingKernelManager(manager, cap, self._dx_ticket)
+
+        async def get(self, path=None):
+            manager = self.settings["kernel_manager"]
+            ticket = cap.admit(lambda kernel_id: kernel_id in manager)
+            if ticket is None:
+                self.log.warning(
+                    "Kernel cap reached (%d visitor kernels): busy page for %s",
+                    cap.max_kernels, self.request.path,
+                )
+                self.set_status(503)
+                self.set_header("Retry-After", str(int(retry_after)))
+                self.set_header("Content-Type", "text/html; charset=UTF-8")
+                self.set_header("Cache-Control", "no-cache, no-store, must-revalidate")
+                self.finish(busy_page(retry_after, cap.max_kernels if cap.enabled else None))
+                return
+            self._dx_ticket = ticket
+            # Reading xsrf_token sets the _xsrf cookie; the page's beforeunload beacon posts it to
+            # /voila/api/shutdown/<kernel>, which otherwise refuses with 403 (voila#1458).
+            _ = self.xsrf_token
+            try:
+                await super().get(path)
+            finally:
+                cap.release(ticket)
+
+    CappedRenderHandler.__name__ = CappedRenderHandler.__qualname__ = f"Capped{base.__name__}"
+    return CappedRenderHandler
+
+
+class VisitorKernelManager(AsyncMappingKernelManager):
+    """jupyter_server's kernel manager with a separate idle limit for kernels whose page is open.
+
+    ``cull_idle_timeout`` / ``cull_connected=False`` (jupyter_server's rules) cull kernels left
+    behind by closed tabs; ``cull_connected_timeout`` (seconds, 0 = never) also culls a kernel
+    whose page is still open but has sent nothing for that long -- a visitor who walked away.
+    Both run on the culler's ``cull_interval``, which runs only when ``cull_idle_timeout > 0``.
+    """
+
+    cull_connected_timeout = Integer(
+        0,
+        config=True,
+        help="Shut down a kernel whose page is still connected after this many seconds without "
+        "activity (0: never). Kernels without a connected page follow cull_idle_timeout.",
+    )
+
+    async def cull_kernel_if_idle(self, kernel_id):
+        await super().cull_kernel_if_idle(kernel_id)
+        if self.cull_connected_timeout <= 0 or kernel_id not in self:
+            return
+        kernel = self._kernels[kernel_id]
+        last_activity = getattr(kernel, "last_activity", None)
+        if last_activity is None or getattr(kernel, "execution_state", None) == "busy":
+            return
+        idle = utcnow() - last_activity
+        connected = self._kernel_connections.get(kernel_id, 0) > 0
+        if connected and idle > timedelta(seconds=self.cull_connected_timeout):
+            self.log.warning(
+                "Culling kernel %s: its page is open but unused for %d s (cull_connected_timeout).",
+                kernel_id, int(idle.total_seconds()),
+            )
+            await ensure_async(self.shutdown_kernel(kernel_id))
+
+
+__all__ = [
+    "KernelCap",
+    "Ticket",
+    "VisitorKernelManager",
+    "busy_page",
+    "default_max_kernels",
+    "make_render_handler",
+    "memory_bytes",
+]

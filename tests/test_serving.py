@@ -1,0 +1,170 @@
+"""Unit tests of ``explorer._serving`` (the kernel cap, the busy page, culling) and of how
+``explorer-app`` configures them.  No server here: tests/test_app_server.py runs the real thing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from explorer import _serving, app
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+GiB = 2**30
+
+
+def test_default_cap_is_bounded_by_cpu_and_by_memory():
+    # plenty of memory: 10 visitors per core
+    assert _serving.default_max_kernels(64 * GiB, 2) == 20
+    assert _serving.default_max_kernels(64 * GiB, 4) == 40
+    # 4 GiB: 0.75 * 4096 MiB - 400 MiB server = 2672 MiB -> 5 kernels of 450 MiB
+    assert _serving.default_max_kernels(4 * GiB, 8) == 5
+    # preheated kernels take their share first: (2672 - 3 * 450) // 450 = 2
+    assert _serving.default_max_kernels(4 * GiB, 8, pool_kernels=3) == 2
+    # never below one, whatever the machine
+    assert _serving.default_max_kernels(256 * 2**20, 1) == 1
+
+
+@pytest.mark.parametrize("mem_gib", [1, 2, 8, 23, 128])
+def test_default_cap_kernels_fit_in_the_memory_share(mem_gib):
+    cap = _serving.default_max_kernels(mem_gib * GiB, 64, pool_kernels=3)
+    used = _serving.SERVER_RSS_MIB + (cap + 3) * _serving.KERNEL_RSS_MIB
+    assert cap == 1 or used <= _serving.MEMORY_SHARE * mem_gib * 1024
+
+
+def test_default_cap_rejects_nonsense():
+    with pytest.raises(ValueError, match="cpus"):
+        _serving.default_max_kernels(GiB, 0)
+    with pytest.raises(ValueError, match="kernel_rss_mib"):
+        _serving.default_max_kernels(GiB, 1, kernel_rss_mib=0)
+
+
+def test_memory_bytes_is_this_machines():
+    mem = _serving.memory_bytes()
+    assert mem is None or 2**28 < mem < 2**50
+
+
+def test_cap_admits_up_to_the_limit_and_counts_live_kernels_only():
+    cap = _serving.KernelCap(2)
+    alive = {"k1", "k2"}
+    is_alive = alive.__contains__
+    t1 = cap.admit(is_alive)
+    t2 = cap.admit(is_alive)
+    assert t1 is not None and t2 is not None
+    assert cap.admit(is_alive) is None  # two requests in flight, no kernel yet: full
+    cap.bind(t1, "k1")
+    cap.bind(t2, "k2")
+    cap.release(t1)
+    cap.release(t2)
+    assert cap.in_use(is_alive) == 2
+    assert cap.admit(is_alive) is None
+    alive.discard("k1")  # closed tab or culled: the slot is free again, no callback needed
+    t3 = cap.admit(is_alive)
+    assert t3 is not None and cap.in_use(is_alive) == 2
+
+
+def test_cap_frees_a_slot_when_a_request_fails_before_its_kernel():
+    cap = _serving.KernelCap(1)
+    ticket = cap.admit(lambda k: True)
+    assert cap.admit(lambda k: True) is None
+    cap.release(ticket)  # e.g. the notebook failed to load: no kernel was started
+    assert cap.in_use(lambda k: True) == 0
+    late = cap.admit(lambda k: True)
+    cap.release(late)
+    cap.bind(late, "k9")  # a bind after release does not resurrect the slot
+    assert cap.in_use(lambda k: True) == 0
+
+
+def test_no_cap_admits_everyone():
+    cap = _serving.KernelCap(0)
+    tickets = [cap.admit(lambda k: True) for _ in range(50)]
+    assert all(t is not None for t in tickets)
+    assert not cap.enabled
+
+
+def test_busy_page_is_readable_and_self_contained():
+    page = _serving.busy_page(60, 20)
+    assert "busy" in page and "try again in a minute" in page
+    assert "20 visitors" in page
+    assert '<meta http-equiv="refresh" content="60">' in page
+    assert "<script" not in page and "http://" not in page and "https://" not in page
+    assert "1 visitor," in _serving.busy_page(60, 1)
+    assert "try again in 3 minutes" in _serving.busy_page(180)
+
+
+class _FakeKernel(SimpleNamespace):
+    pass
+
+
+def _culling_manager(connections: int, idle_s: float, state: str = "idle"):
+    manager = _serving.VisitorKernelManager(
+        cull_idle_timeout=300, cull_connected=False, cull_connected_timeout=60
+    )
+    kernel = _FakeKernel(
+        execution_state=state, kernel_name="python3",
+        kernel_spec=SimpleNamespace(metadata={}),
+        last_activity=_serving.utcnow() - timedelta(seconds=idle_s),
+    )
+    manager._kernels["k"] = kernel
+    manager._kernel_connections["k"] = connections
+    shut = []
+
+    async def shutdown_kernel(kernel_id, *args, **kwargs):
+        shut.append(kernel_id)
+        manager._kernels.pop(kernel_id)
+
+    manager.shutdown_kernel = shutdown_kernel
+    return manager, shut
+
+
+@pytest.mark.parametrize(
+    ("connections", "idle_s", "state", "culled"),
+    [
+        (1, 30, "idle", False),    # open page, recently used
+        (1, 120, "idle", True),    # open page, unused beyond cull_connected_timeout
+        (1, 120, "busy", False),   # still computing: never culled
+        (0, 120, "idle", False),   # closed page: jupyter_server's rule, 300 s
+        (0, 400, "idle", True),    # closed page beyond cull_idle_timeout
+    ],
+)
+def test_visitor_kernel_manager_culling_rules(connections, idle_s, state, culled):
+    manager, shut = _culling_manager(connections, idle_s, state)
+    asyncio.run(manager.cull_kernel_if_idle("k"))
+    assert shut == (["k"] if culled else [])
+
+
+def test_max_kernels_option():
+    args, _ = app.parse_args(["--max-kernels", "3"])
+    assert "--ExplorerVoila.max_kernels=3" in app.voila_argv(args, REPO_ROOT)
+    args, _ = app.parse_args([])
+    assert not any("max_kernels" in a for a in app.voila_argv(args, REPO_ROOT))  # voila.json / auto
+    with pytest.raises(SystemExit):
+        app.parse_args(["--max-kernels", "-2"])
+
+
+def test_voila_json_serving_settings():
+    conf = json.loads((REPO_ROOT / "voila.json").read_text())
+    culling = conf["MappingKernelManager"]
+    assert culling["cull_connected"] is False  # closed tabs: cull_idle_timeout
+    assert 60 <= culling["cull_idle_timeout"] <= 900
+    assert 0 < culling["cull_interval"] <= culling["cull_idle_timeout"] / 2
+    connected = conf["VisitorKernelManager"]["cull_connected_timeout"]
+    assert connected >= 2 * culling["cull_idle_timeout"]  # a reader is not cut off before a leaver
+    assert conf["ExplorerVoila"]["max_kernels"] == -1  # sized for the machine
+    assert conf["ExplorerVoila"]["busy_retry_after"] == 60
+
+
+def test_app_reads_the_serving_settings(tmp_path):
+    """The app class sees voila.json's cap and culling settings (config loading only)."""
+    app_class = app.make_app_class()
+    instance = app_class()
+    instance.config_file_paths = app.config_dirs(cwd=tmp_path)
+    instance.load_config_file("voila")
+    assert instance.config.MappingKernelManager.cull_idle_timeout == 300
+    assert instance.config.VisitorKernelManager.cull_connected_timeout == 1800
+    assert instance.config.ExplorerVoila.max_kernels == -1
+    assert instance.max_kernels == -1
