@@ -168,7 +168,8 @@ def _windows(d: Any) -> list[tuple[float, float, float]]:
         half = max(abs(c), 1.0) * 1e-6
     step = max(d.resolution() / STEPS_PER_FEATURE, 2 * half / MAX_WINDOW_POINTS)
     lo, hi = d.support  # not widened towards a finite support edge (the edge layer resolves it)
-    return [(a if math.isfinite(lo) else c - half, b if math.isfinite(hi) else c + half, step)]
+    extra = list(getattr(d, "feature_windows", list)())  # e.g. a smoothed jump: nodes at its own scale
+    return [(a if math.isfinite(lo) else c - half, b if math.isfinite(hi) else c + half, step), *extra]
 
 
 def _bulk_pieces(cuts: list[float], windows: list[tuple[float, float, float]],
