@@ -18,28 +18,16 @@ import numpy as np
 
 from explorer._backend import NP as NP_OPS
 from explorer._backend import ops_for
-from explorer._numerics import as_2d
+from explorer._numerics import as_2d, unit_frame
 from explorer._validation import as_points
 
 __all__ = ["energy_unbiased", "energy_weighted", "gm_kernel_energy", "gm_kernel_rbf", "gm_log_gauss_cross",
-           "mmd2_unbiased", "mmd2_weighted", "rbf", "unit_frame"]
+           "mmd2_unbiased", "mmd2_weighted", "rbf"]
 
 
 def rbf(d2: np.ndarray, bandwidth: float) -> np.ndarray:
     """The RBF kernel exp(−d²/2ℓ²) of squared distances ``d2``."""
     return np.exp(-0.5 * d2 / bandwidth**2)
-
-
-def unit_frame(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    """``(x', y', s)`` with ``x = s·x' + c``, ``y = s·y' + c``: both point sets centred on their pooled
-    midrange and divided by the largest coordinate, so squared distances are normal numbers whatever
-    the data's scale (samples ×1e200 overflowed, ×1e-200 underflowed). Translation-invariant
-    discrepancies are then computed on (x', y') with the length scales divided by ``s``."""
-    both = np.concatenate([x, y], axis=0)
-    mid = 0.5 * both.min(axis=0) + 0.5 * both.max(axis=0)  # halves first: no overflow
-    x, y = x - mid, y - mid  # |x - mid| <= (max - min)/2: cannot overflow
-    s = max(float(np.max(np.abs(x))), float(np.max(np.abs(y)))) or 1.0
-    return x / s, y / s, s
 
 
 def _sample_pair(x: np.ndarray, y: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray]:

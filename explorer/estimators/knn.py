@@ -12,24 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from explorer._numerics import as_2d
+from explorer._numerics import as_2d, unit_frame
 from explorer._validation import as_points, as_rng
 
 __all__ = ["knn_kl"]
-
-
-def _common_scale(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Both point sets in a common frame of unit size: centred on the pooled midrange and divided by
-    the largest coordinate. The estimate is invariant under a common affine map, and this keeps the
-    squared distances of the k-d tree normal numbers (samples ×1e-200 underflowed to 0, ×1e200
-    overflowed)."""
-    both = np.concatenate([x, y], axis=0)
-    lo, hi = both.min(axis=0), both.max(axis=0)
-    mid = 0.5 * lo + 0.5 * hi  # halves first: no overflow near ±1.8e308
-    x, y = x - mid, y - mid
-    # |x - mid| <= (hi - lo)/2 cannot overflow; scale > 0 unless every point is the same one
-    scale = max(float(np.max(np.abs(x))), float(np.max(np.abs(y)))) or 1.0
-    return x / scale, y / scale
 
 
 def _break_ties(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -66,7 +52,7 @@ def knn_kl(x: np.ndarray, y: np.ndarray, k: int = 5, rng: Any = 0) -> float:
     m = y.shape[0]
     if n <= k or m < k:
         raise ValueError(f"k-NN KL needs more than k={k} samples on each side (got {n} and {m})")
-    x, y = _common_scale(x, y)
+    x, y, _ = unit_frame(x, y)
     both = _break_ties(np.concatenate([x, y], axis=0), g)  # ties within or across the sets
     x, y = both[:n], both[n:]
     rho = cKDTree(x).query(x, k=k + 1)[0][:, -1]
