@@ -38,7 +38,8 @@ def main() -> None:
     timed("sinkhorn 300 vs 300 samples", lambda: dv.evaluate("sinkhorn", a, b))
     timed("sinkhorn 300 vs 300 samples x1e100", lambda: dv.evaluate("sinkhorn", a * 1e100, b * 1e100))
     timed("sinkhorn 300 vs 300 samples x1e200", lambda: dv.evaluate("sinkhorn", a * 1e200, b * 1e200))
-    timed("sinkhorn two modes vs N(0,1), eps=1e-4", lambda: dv.evaluate("sinkhorn", two, Gaussian(0, 1), epsilon=1e-4))
+    timed("sinkhorn two modes vs N(0,1), eps=1e-4",
+          lambda: dv.evaluate("sinkhorn", two, Gaussian(0, 1), epsilon=1e-4))
     for ell in (1e-3, 1e-6):
         timed(f"mmd U(0,1) vs N(1,2), l={ell:g}",
               lambda ell=ell: dv.evaluate("mmd", Uniform(0, 1), Gaussian(1, 2), bandwidth=ell))
