@@ -15,10 +15,11 @@ Each example is time-boxed by hypothesis's deadline. The 2-D grids are not fuzze
 from __future__ import annotations
 
 import math
+import zlib
 from datetime import timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 import explorer.divergences as dv
@@ -26,7 +27,7 @@ from explorer.distributions import Gaussian, Laplace, Mixture, StudentT, Uniform
 
 pytestmark = pytest.mark.slow
 
-EXAMPLES_PER_ENTRY = 6
+EXAMPLES_PER_ENTRY = 25
 DEADLINE = timedelta(seconds=20)  # per example; generous because CI machines are shared
 
 
@@ -71,7 +72,8 @@ def _dfs(d):
 
 
 def _full_support(d):
-    return all(not isinstance(c, Uniform) for c in _leaves_of(d))
+    """Positive density on the whole line (a mixture's support is the union of its components')."""
+    return any(not isinstance(c, Uniform) for c in _leaves_of(d))
 
 
 def _tail_class(d):
@@ -87,6 +89,10 @@ def _tail_class(d):
     return "bounded", math.inf
 
 
+HEAVIEST_DECIDED = 0.1
+"""Below this ν a finite KL-type integral may be reported as ∞ (slower than |x|^−1.03 per octave)."""
+
+
 def _kl_infinite(p, q):
     """True/False where KL(p‖q) is clearly infinite/finite, None near a threshold."""
     if not _full_support(q):
@@ -96,7 +102,10 @@ def _kl_infinite(p, q):
     kind, _ = _tail_class(q)
     need = {"gauss": 2.0, "laplace": 1.0}.get(kind)  # E_p x² or E_p |x| must be finite
     if need is None:
-        return False  # q has a polynomial tail: log q ~ −c log|x|, integrable under any p
+        # q has a polynomial tail: log q ~ −c log|x|, integrable under any p; but an integrand
+        # decaying like |x|^(−1−ν) log|x| with ν ≲ 0.05 is read as divergent by the tail test
+        # (documented in explorer.divergences.quadrature): no claim there
+        return False if min(_dfs(p) + _dfs(q)) >= HEAVIEST_DECIDED else None
     nu = min(_dfs(p))
     if nu <= need - 0.3:
         return True
@@ -137,7 +146,8 @@ def _truth_is_infinite(name, p, q):
 def test_every_entry_across_scales(name):
     div = dv.get(name)
 
-    @settings(max_examples=EXAMPLES_PER_ENTRY, deadline=DEADLINE, derandomize=True, database=None,
+    @seed(zlib.crc32(name.encode()))  # reproducible, and different pairs for every entry
+    @settings(max_examples=EXAMPLES_PER_ENTRY, deadline=DEADLINE, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
     @given(p=distributions(), q=distributions())
     def check(p, q):

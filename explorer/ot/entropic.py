@@ -370,7 +370,8 @@ def sinkhorn_marginal_error(x, a, y, b, eps: float, f, g) -> float:
     f, g = np.asarray(f, dtype=float), np.asarray(g, dtype=float)
     with np.errstate(divide="ignore"):
         lb = np.log(np.asarray(b, dtype=float))
-    row = np.exp(logsumexp(lb[None, :] + (f[:, None] + g[None, :] - c) / eps, axis=1))
+    with np.errstate(over="ignore"):  # a far-off row: inf, read as "not converged"
+        row = np.exp(logsumexp(lb[None, :] + (f[:, None] + g[None, :] - c) / eps, axis=1))
     return float(np.sum(np.abs(np.asarray(a, dtype=float) * row - np.asarray(a, dtype=float))))
 
 
