@@ -144,6 +144,12 @@ class Distribution(ABC):
         """Closed interval outside which the 1-D density is zero."""
         return (-math.inf, math.inf)
 
+    def smoothed(self, s: float) -> Distribution | None:
+        r"""The distribution of :math:`X + sZ`, Z ~ N(0, I) independent (the density convolved with a
+        Gaussian of standard deviation ``s``), where it has a closed form; else ``None``. See
+        :mod:`explorer.distributions.smoothed`."""
+        return None
+
     def _gm_parts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         return None
 

@@ -133,6 +133,11 @@ class Gaussian(Distribution):
     def resolution(self) -> float:
         return self.std if self.dim == 1 else super().resolution()
 
+    def smoothed(self, s: float) -> Gaussian:
+        if self.dim == 1:
+            return Gaussian(self._mu, math.hypot(self.std, s))
+        return Gaussian(mean=self._mu, cov=self._cov + s * s * np.eye(self.dim))
+
     def plot_range(self) -> Any:
         if self.dim == 1:
             return (self._mu - 4 * self.std, self._mu + 4 * self.std)
@@ -272,6 +277,11 @@ class Laplace(Distribution):
     def breakpoints(self) -> tuple[float, ...]:
         return (self.loc,)
 
+    def smoothed(self, s: float) -> Distribution:
+        from explorer.distributions.smoothed import SmoothedLaplace
+
+        return SmoothedLaplace(self.loc, self.scale, s)
+
     def plot_range(self) -> tuple[float, float]:
         return (self.loc - 6 * self.scale, self.loc + 6 * self.scale)
 
@@ -318,6 +328,11 @@ class Uniform(Distribution):
 
     def breakpoints(self) -> tuple[float, ...]:
         return (self.low, self.high)
+
+    def smoothed(self, s: float) -> Distribution:
+        from explorer.distributions.smoothed import SmoothedUniform
+
+        return SmoothedUniform(self.low, self.high, s)
 
     @property
     def support(self) -> tuple[float, float]:

@@ -2,6 +2,7 @@ r"""Distributions of data sets: the samples plus a Gaussian kernel density estim
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -176,6 +177,11 @@ class Empirical(Distribution):
             (float(self.samples[:, i].min() - 3 * sd[i]), float(self.samples[:, i].max() + 3 * sd[i]))
             for i in range(self.dim)
         )
+
+    def smoothed(self, s: float) -> Distribution | None:
+        if self.dim != 1:
+            return None
+        return Empirical(self.samples, bandwidth=math.hypot(self.bandwidth_, s), name=self.name)
 
     def _gm_parts(self):
         n = self.n

@@ -116,6 +116,12 @@ class Mixture(Distribution):
     def quad_range(self) -> Any:
         return self._union([c.quad_range() for c in self._active()])
 
+    def smoothed(self, s: float) -> Distribution | None:
+        parts = [c.smoothed(s) for c in self.components]
+        if any(c is None for c in parts):
+            return None
+        return Mixture(parts, self.weights)
+
     def _gm_parts(self):
         parts = [c._gm_parts() for c in self.components]
         if any(p is None for p in parts):

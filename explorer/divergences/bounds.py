@@ -69,7 +69,7 @@ def within_f_bound(div: Divergence, g: Any, value: float, params: dict) -> float
     top = div.upper_bound if math.isfinite(div.upper_bound) else fb[0] + fb[1]
     if div.integrand is not None and div.measure is not tv_measure and not (
             math.isfinite(value) and _holds_mass(g)):
-        value = g.f_divergence_split(div.integrand(g.lp, g.lq, **params), *fb)
+        value = g.f_divergence_split(lambda lp, lq: div.integrand(lp, lq, **params), *fb)
     if not value <= top * (1.0 + BOUND_ROUNDOFF) + 1e-12:
         raise FloatingPointError(f"{div.name} = {value!r} exceeds its bound {top:g} (please report this)")
     return min(max(value, 0.0), top)

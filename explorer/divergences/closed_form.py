@@ -156,6 +156,15 @@ def w1(p, q):
     return float(spread + a * (1 - 2 * special.ndtr(-a / b)))
 
 
+def _mass(d: Gaussian, lo: float, hi: float) -> float:
+    """P(lo < X < hi) without cancellation: from the CDF left of the mean, the survival function right."""
+    if hi <= d.mean:
+        return float(d.cdf(hi) - d.cdf(lo))
+    if lo >= d.mean:
+        return float(d.sf(lo) - d.sf(hi))
+    return float(1.0 - d.cdf(lo) - d.sf(hi))
+
+
 def tv(p, q):
     """1-D Gaussians: ½∫|p−q| from the crossing points; d-D equal covariances: 2Φ(δ/2)−1."""
     if _gauss_pair(p, q) is None:
@@ -186,9 +195,18 @@ def tv(p, q):
     edges = [-math.inf, *roots, math.inf]
     tv = 0.0
     for lo, hi in itertools.pairwise(edges):
-        mid = (lo + hi) / 2 if math.isfinite(lo + hi) else (hi - 1 if math.isfinite(hi) else lo + 1)
+        # a point inside the interval, far enough from a root at 5e149 that x ± 1 is not x
+        reach = 1.0 + s1 + s2
+        if math.isfinite(lo + hi):
+            mid = 0.5 * lo + 0.5 * hi
+        elif math.isfinite(hi):
+            mid = hi - (abs(hi) + reach)
+        elif math.isfinite(lo):
+            mid = lo + (abs(lo) + reach)
+        else:
+            mid = 0.5 * (m1 + m2)
         if p.logpdf(mid) > q.logpdf(mid):
-            tv += (p.cdf(hi) - p.cdf(lo)) - (q.cdf(hi) - q.cdf(lo))
+            tv += _mass(p, lo, hi) - _mass(q, lo, hi)
     return float(tv)
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from explorer import _notes
 from explorer._numerics import as_2d
-from explorer._validation import as_finite_array, as_rng, as_sample_count
+from explorer._validation import as_points, as_rng, as_sample_count
 from explorer.distributions import Categorical, Distribution, Empirical
 from explorer.divergences.bounds import within_f_bound
 from explorer.divergences.measures import Discrete, ImportanceSample, integrate_on_grid, make_grid
@@ -50,10 +50,8 @@ def _kind(p: Any, q: Any) -> str:
 
 
 def _sample_arrays(p: Any, q: Any) -> tuple[np.ndarray, np.ndarray]:
-    x = as_finite_array(p, "p samples")
-    y = as_finite_array(q, "q samples")
-    if x.ndim not in (1, 2) or y.ndim not in (1, 2):
-        raise ValueError("sample arrays must have shape (n,) or (n, d)")
+    x = as_points(p, "p samples")
+    y = as_points(q, "q samples")
     if as_2d(x).shape[1] != as_2d(y).shape[1]:
         raise ValueError(f"sample dimensions differ: {as_2d(x).shape[1]} vs {as_2d(y).shape[1]}")
     if x.shape[0] < 2 or y.shape[0] < 2:
@@ -260,7 +258,10 @@ def compute(name: str, p: Any, q: Any, method: str = "auto", **kwargs: Any) -> f
 
 def _shared_grid(p: Any, q: Any) -> Any:
     if isinstance(p, Distribution) and isinstance(q, Distribution) and p.dim == q.dim and p.on_grid:
-        return make_grid(p, q)
+        try:
+            return make_grid(p, q)
+        except ValueError:  # unresolvable on a grid: each entry says so (or uses its closed form)
+            return None
     return None
 
 

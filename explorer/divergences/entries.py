@@ -31,7 +31,7 @@ from explorer.estimators.kernel import (
 )
 from explorer.estimators.knn import knn_kl
 from explorer.estimators.parzen import parzen_cs
-from explorer.ot.entropic import sinkhorn_divergence
+from explorer.ot.entropic import sinkhorn_samples
 from explorer.ot.exact import ot_distance
 from explorer.ot.objectives import SinkhornObjective, WassersteinObjective
 from explorer.params import Param
@@ -83,10 +83,7 @@ def samples_energy(x: Any, y: Any, rng: Any) -> float:
 
 def samples_sinkhorn(x: Any, y: Any, rng: Any, epsilon: float = 0.5) -> float:
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    x, y = (v.reshape(len(v), -1) for v in (x, y))
-    a = np.full(x.shape[0], 1.0 / x.shape[0])
-    b = np.full(y.shape[0], 1.0 / y.shape[0])
-    return max(float(sinkhorn_divergence(x, a, y, b, epsilon)), 0.0)
+    return sinkhorn_samples(x.reshape(len(x), -1), y.reshape(len(y), -1), epsilon)
 
 
 K_PARAM = Param("k", 5, low=1, high=100, slider=(1, 20), integer=True,

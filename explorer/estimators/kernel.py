@@ -18,7 +18,8 @@ import numpy as np
 
 from explorer._backend import NP as NP_OPS
 from explorer._backend import ops_for
-from explorer._numerics import as_2d
+from explorer._numerics import as_2d, unit_frame
+from explorer._validation import as_points
 
 __all__ = ["energy_unbiased", "energy_weighted", "gm_kernel_energy", "gm_kernel_rbf", "gm_log_gauss_cross",
            "mmd2_unbiased", "mmd2_weighted", "rbf"]
@@ -29,27 +30,45 @@ def rbf(d2: np.ndarray, bandwidth: float) -> np.ndarray:
     return np.exp(-0.5 * d2 / bandwidth**2)
 
 
+def _sample_pair(x: np.ndarray, y: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray]:
+    x, y = as_2d(as_points(x, "x")), as_2d(as_points(y, "y"))
+    if x.shape[1] != y.shape[1]:
+        raise ValueError(f"x and y must have the same dimension, got {x.shape[1]} and {y.shape[1]}")
+    if x.shape[0] < 2 or y.shape[0] < 2:
+        raise ValueError(f"{what} needs at least 2 samples on each side")
+    return x, y
+
+
 def mmd2_unbiased(x: np.ndarray, y: np.ndarray, bandwidth: float) -> float:
     r"""Unbiased U-statistic estimate of MMD² with an RBF kernel (Gretton et al. 2012, eq. 3).
 
     .. math:: \widehat{\mathrm{MMD}}^2_u = \frac{1}{n(n-1)}\sum_{i\ne j}k(x_i,x_j)
         + \frac{1}{m(m-1)}\sum_{i\ne j}k(y_i,y_j) - \frac{2}{nm}\sum_{i,j}k(x_i,y_j)
 
-    It is unbiased, so it can be slightly negative when P = Q.
+    It is unbiased, so it can be slightly negative when P = Q. Computed in the unit frame of
+    :func:`unit_frame` with the bandwidth divided by the same scale (the value is unchanged by a
+    common change of units of x, y and ℓ), so data at any scale give a finite value.
     """
-    x, y = as_2d(x), as_2d(y)
+    x, y = _sample_pair(x, y, "MMD")
     n, m = x.shape[0], y.shape[0]
-    if n < 2 or m < 2:
-        raise ValueError("MMD needs at least 2 samples on each side")
+    x, y, s = unit_frame(x, y)
+    with np.errstate(over="ignore"):
+        inv = s / float(bandwidth)  # 1/ℓ in the unit frame (inf: every distinct pair is far apart)
+
+    def kernel(d2):
+        if math.isinf(inv):
+            return (d2 == 0).astype(float)
+        with np.errstate(over="ignore", under="ignore"):
+            return np.exp(-0.5 * np.square(np.sqrt(d2) * inv))
 
     def ksum(a, b):
         total = 0.0
         block = max(1, 2_000_000 // b.shape[0])
         bb = np.sum(b * b, axis=1)
-        for s in range(0, a.shape[0], block):
-            aa = a[s:s + block]
+        for st in range(0, a.shape[0], block):
+            aa = a[st:st + block]
             d2 = np.sum(aa * aa, axis=1)[:, None] + bb[None, :] - 2 * aa @ b.T
-            total += float(np.sum(rbf(np.maximum(d2, 0.0), bandwidth)))
+            total += float(np.sum(kernel(np.maximum(d2, 0.0))))
         return total
 
     kxx = (ksum(x, x) - n) / (n * (n - 1))
@@ -64,14 +83,18 @@ def energy_unbiased(x: np.ndarray, y: np.ndarray) -> float:
     .. math:: \hat E = \frac{2}{nm}\sum_{i,j}|x_i - y_j| - \frac{1}{n(n-1)}\sum_{i\ne j}|x_i - x_j|
         - \frac{1}{m(m-1)}\sum_{i\ne j}|y_i - y_j|
 
-    Unbiased, so it can be slightly negative when P = Q.
+    Unbiased, so it can be slightly negative when P = Q. 1-homogeneous: computed in the unit frame
+    of :func:`unit_frame` and multiplied back by its scale (finite for data at any scale).
     """
-    x, y = as_2d(x), as_2d(y)
+    x, y = _sample_pair(x, y, "the energy distance")
     n, m = x.shape[0], y.shape[0]
+    x, y, s = unit_frame(x, y)
     dxy = np.sqrt(NP_OPS.sqdist(x, y)).mean()
     dxx = np.sqrt(NP_OPS.sqdist(x, x)).sum() / (n * (n - 1))
     dyy = np.sqrt(NP_OPS.sqdist(y, y)).sum() / (m * (m - 1))
-    return float(2 * dxy - dxx - dyy)
+    with np.errstate(over="ignore"):
+        out = float(2 * dxy - dxx - dyy) * s
+    return out
 
 
 def _weighted_kernel_sums(xp, wp, xq, wq, kernel):

@@ -30,7 +30,7 @@ from explorer._numerics import logsumexp
 
 __all__ = ["NEWTON_AFTER", "NEWTON_MAX_SIZE", "SINKHORN_OMEGA", "separable_softmin", "sinkhorn_divergence",
            "sinkhorn_divergence_grid", "sinkhorn_histograms", "sinkhorn_ot", "sinkhorn_ot_grid",
-           "sinkhorn_potentials"]
+           "sinkhorn_potentials", "sinkhorn_samples"]
 
 
 def _marginal_error(log_w, pot, pot_t, e, dims: Any = -1):
@@ -281,7 +281,8 @@ def _sinkhorn_warm_ot(x, a, y, b, eps: float, warm, symmetric: bool, sweeps: int
     return out, (f, g)
 
 
-def sinkhorn_divergence(x, a, y, b, eps: float, iters: int | None = None) -> float:
+def sinkhorn_divergence(x, a, y, b, eps: float, iters: int | None = None, *,
+                        eps_shown: float | None = None) -> float:
     r"""Debiased Sinkhorn divergence :math:`S_ε = OT_ε(a,b) − ½OT_ε(a,a) − ½OT_ε(b,b)` (≥ 0).
 
     Each cloud is first centred on its own weighted mean: :math:`|x-y|^2 = |\tilde x - \tilde y|^2
@@ -290,7 +291,8 @@ def sinkhorn_divergence(x, a, y, b, eps: float, iters: int | None = None) -> flo
     |Δ|^2` exactly. Far-apart clouds then cost no more sweeps than overlapping ones (uncentred,
     the 2Δ·(x − y) term acts like an ε shrunk by |Δ| and Sinkhorn crawls).
     ``iters`` caps the sweeps of each of the three solves (a time bound); a solve that stops
-    unconverged adds an "approximate" note (:mod:`explorer._notes`) stating the marginal error.
+    unconverged adds an "approximate" note (:mod:`explorer._notes`) stating the marginal error (and
+    ``eps_shown``, the ε in the caller's units, if the points were rescaled).
 
     Feydy, Séjourné, Vialard, Amari, Trouvé & Peyré (2019), "Interpolating between optimal
     transport and MMD using Sinkhorn divergences", AISTATS.
@@ -305,9 +307,54 @@ def sinkhorn_divergence(x, a, y, b, eps: float, iters: int | None = None) -> flo
     if iters is not None:
         err = sinkhorn_marginal_error(x, a, y, b, eps, f, g)
         if err > SINKHORN_MARGINAL_TOL:
-            _notes.add(f"approximate: Sinkhorn stopped after {iters} sweeps at ε = {eps:g} with a "
+            shown = eps if eps_shown is None else eps_shown
+            _notes.add(f"approximate: Sinkhorn stopped after {iters} sweeps at ε = {shown:g} with a "
                        f"marginal error of {err:.1e} (a larger ε converges faster)")
     return ab - 0.5 * (aa + bb) + shift
+
+
+SAMPLE_SWEEP_BUDGET = 1e8
+"""Cost-matrix entries swept per solve of :func:`sinkhorn_samples` before it stops with an
+"approximate" note: ``max(100, min(5000, SAMPLE_SWEEP_BUDGET / (n m)))`` sweeps after ε-scaling (a
+few seconds at n = m = 1500)."""
+EPS_NEGLIGIBLE, EPS_DOMINANT = 1e-12, 1e12
+"""ε relative to the squared size of the samples below which S_ε is W₂² to ~1e-11 (computed by exact
+OT), and above which it is the squared distance of the means to ~1e-12 (Feydy et al. 2019, the two
+limits of S_ε)."""
+
+
+def sinkhorn_samples(x: np.ndarray, y: np.ndarray, eps: float) -> float:
+    r"""Debiased S_ε between two equally weighted sample sets ``x`` (n, d) and ``y`` (m, d), ≥ 0.
+
+    Computed in the unit frame of :func:`explorer._numerics.unit_frame` (``x = s x' + c``):
+    :math:`S_ε(x, y) = s^2 S_{ε/s^2}(x', y')` for the squared-distance cost, so samples at any scale
+    (×1e-200, ×1e100) cost the same sweeps. Where ε/s² is below ``EPS_NEGLIGIBLE`` the value is
+    W₂² by exact OT, above ``EPS_DOMINANT`` the squared distance of the means. The log-domain
+    solver is capped at a cost budget (``SAMPLE_SWEEP_BUDGET``) and says "approximate" if it
+    stopped unconverged. A value beyond float64 (samples ×1e200: ~1e400 x²) is a ``ValueError``.
+    """
+    from explorer._numerics import unit_frame
+    from explorer.ot.exact import ot_distance
+
+    xu, yu, s = unit_frame(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    n, m = xu.shape[0], yu.shape[0]
+    with np.errstate(over="ignore", under="ignore"):
+        eps_u = eps / s / s
+    if eps_u < EPS_NEGLIGIBLE:
+        value = ot_distance(xu, yu, 2) ** 2
+    elif eps_u > EPS_DOMINANT:
+        value = float(np.sum((xu.mean(axis=0) - yu.mean(axis=0)) ** 2))
+    else:
+        a, b = np.full(n, 1.0 / n), np.full(m, 1.0 / m)
+        sweeps = int(max(100, min(5000, SAMPLE_SWEEP_BUDGET / (n * m))))
+        value = float(sinkhorn_divergence(xu, a, yu, b, eps_u, iters=sweeps, eps_shown=eps))
+    value = max(value, 0.0)
+    with np.errstate(over="ignore", under="ignore"):
+        out = value * s * s
+    if not np.isfinite(out):
+        raise ValueError(f"S_ε of these samples is about {value:.3g}·({s:.3g})² (units of x²), beyond "
+                         "float64: rescale the samples")
+    return float(out)
 
 
 SINKHORN_MARGINAL_TOL = 1e-6
@@ -323,7 +370,8 @@ def sinkhorn_marginal_error(x, a, y, b, eps: float, f, g) -> float:
     f, g = np.asarray(f, dtype=float), np.asarray(g, dtype=float)
     with np.errstate(divide="ignore"):
         lb = np.log(np.asarray(b, dtype=float))
-    row = np.exp(logsumexp(lb[None, :] + (f[:, None] + g[None, :] - c) / eps, axis=1))
+    with np.errstate(over="ignore"):  # a far-off row: inf, read as "not converged"
+        row = np.exp(logsumexp(lb[None, :] + (f[:, None] + g[None, :] - c) / eps, axis=1))
     return float(np.sum(np.abs(np.asarray(a, dtype=float) * row - np.asarray(a, dtype=float))))
 
 
