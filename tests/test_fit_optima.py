@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 import pytest
-from scipy import integrate, optimize, stats
+from scipy import integrate, optimize
 
 from explorer.distributions import Gaussian, Mixture
 from explorer.fitting import fit
@@ -26,19 +26,22 @@ TARGETS = {
 
 def _reverse_kl(theta, parts, weights) -> float:
     """KL(q‖p) for q = N(μ, e^{2s}) by quadrature over ±12 σ of q (split at p's components)."""
-    mu, s = theta
+    mu, s = float(theta[0]), float(theta[1])
     sd = math.exp(s)
-    q = stats.norm(mu, sd)
+    half_log_2pi = 0.5 * math.log(2 * math.pi)
+    comps = [(math.log(w) - math.log(v) - half_log_2pi, m, v)
+             for (m, v), w in zip(parts, weights, strict=True)]
 
-    def logp(x):
-        return np.logaddexp.reduce([math.log(w) + stats.norm(m, v).logpdf(x) for (m, v), w in
-                                    zip(parts, weights, strict=True)])
+    def f(x):
+        logq = -0.5 * ((x - mu) / sd) ** 2 - s - half_log_2pi
+        terms = [c - 0.5 * ((x - m) / v) ** 2 for c, m, v in comps]
+        top = max(terms)
+        logp = top + math.log(sum(math.exp(t - top) for t in terms))
+        return math.exp(logq) * (logq - logp)
 
-    breaks = sorted({mu - 12 * sd, mu + 12 * sd, *(m for m, _ in parts)})
-    breaks = [b for b in breaks if mu - 12 * sd <= b <= mu + 12 * sd]
-    f = lambda x: q.pdf(x) * (q.logpdf(x) - logp(x))  # noqa: E731
-    return sum(integrate.quad(f, a, b, limit=200, epsabs=1e-13)[0] for a, b in zip(breaks[:-1], breaks[1:],
-                                                                                    strict=True))
+    breaks = sorted({mu - 12 * sd, mu + 12 * sd, *(m for m, _ in parts if abs(m - mu) < 12 * sd)})
+    return sum(integrate.quad(f, a, b, limit=200, epsabs=1e-13)[0]
+               for a, b in zip(breaks[:-1], breaks[1:], strict=True))
 
 
 def _independent_optima(parts, weights) -> list[tuple[float, float]]:
@@ -56,8 +59,8 @@ def test_reverse_kl_finds_both_optima_in_every_seed_and_only_stationary_points(t
     parts, weights = TARGETS[target]
     p = Mixture([Gaussian(m, v) for m, v in parts], weights)
     truth = _independent_optima(parts, weights)
-    seeds = range(20) if target == "light narrow left" else range(5)
-    for seed in seeds:
+    distinct = {}
+    for seed in range(20) if target == "light narrow left" else range(5):
         r = fit(p, divergence="reverse_kl", restarts=8, seed=seed)
         found = sorted((float(o.q.mean), math.sqrt(float(o.q.var))) for o in r.optima)
         assert len(found) == 2, (seed, found)
@@ -65,13 +68,15 @@ def test_reverse_kl_finds_both_optima_in_every_seed_and_only_stationary_points(t
             assert m == pytest.approx(tm, abs=2e-3) and s == pytest.approx(ts, abs=2e-3), (seed, found, truth)
         for o in r.optima:
             assert o.stationary and o.grad_norm < GRAD_TOL * max(1.0, abs(o.value)), (seed, o)
-            theta = np.array([float(o.q.mean), 0.5 * math.log(float(o.q.var))])
-            assert o.value == pytest.approx(_reverse_kl(theta, parts, weights), rel=1e-6, abs=1e-9)
-            # the scipy objective is flat there too (central differences in (μ, log σ))
-            h = 1e-4
-            grad = [(_reverse_kl(theta + h * e, parts, weights) - _reverse_kl(theta - h * e, parts, weights))
-                    / (2 * h) for e in np.eye(2)]
-            assert np.hypot(*grad) < 1e-4, (seed, grad)
+            distinct.setdefault((round(float(o.q.mean), 5), round(float(o.q.var), 5)), o)
+    for o in distinct.values():  # the same optimum from many seeds: checked once
+        theta = np.array([float(o.q.mean), 0.5 * math.log(float(o.q.var))])
+        assert o.value == pytest.approx(_reverse_kl(theta, parts, weights), rel=1e-6, abs=1e-9)
+        # the scipy objective is flat there too (central differences in (μ, log σ))
+        h = 1e-4
+        grad = [(_reverse_kl(theta + h * e, parts, weights) - _reverse_kl(theta - h * e, parts, weights))
+                / (2 * h) for e in np.eye(2)]
+        assert np.hypot(*grad) < 1e-4, grad
 
 
 def test_forward_kl_gaussian_in_2d_is_the_exact_moment_match():
