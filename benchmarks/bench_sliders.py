@@ -40,15 +40,21 @@ def setter(widget, value):
 
 
 def one_target(name: str) -> str:
-    ui = ms.build(name)
-    ui._alpha_path()  # the "Compute the α path" button
-    alphas = [a for a in ms.ALPHAS if a != ui.alpha.value][:12]
-    t_alpha = median_ms([setter(ui.alpha, a) for a in alphas])
-    ui._setup_playback()
-    t_play = median_ms([setter(ui.step, int(s)) for s in np.linspace(0, ui.step.max, 15)[:-1]])
+    from explorer.ui.mode_seeking.tab_alpha import ALPHAS, AlphaTab
+    from explorer.ui.mode_seeking.tab_playback import PlaybackTab
+
+    ui = ms.ModeSeeking(name, background=False)
+    alpha_tab, playback = ui.tab(AlphaTab), ui.tab(PlaybackTab)
+    ui.tabs.selected_index = ui.tab_list.index(alpha_tab)
+    alpha_tab.compute()  # the "Compute the α path" button
+    assert alpha_tab.path is not None, "the α path was not computed"
+    alphas = [a for a in ALPHAS if a != alpha_tab.alpha.value][:12]
+    t_alpha = median_ms([setter(alpha_tab.alpha, a) for a in alphas])
+    ui.tabs.selected_index = ui.tab_list.index(playback)
+    t_play = median_ms([setter(playback.step, int(s)) for s in np.linspace(0, playback.step.max, 15)[:-1]])
     chosen = tuple(ui.divs.value)
     t_div = median_ms([setter(ui.divs, chosen[: 1 + i % len(chosen)]) for i in range(8)])
-    p = ui.target.p
+    p = ui.state.p
     t_peer = median_ms([lambda a=a: fit(p, divergence="alpha", alpha=a, restarts=8) for a in alphas[:4]])
     ok = "<100 ms ok" if max(t_alpha, t_play, t_div) < 100 else "SLOW"
     return (f"{name:14s} {t_alpha:7.1f}ms {t_play:7.1f}ms {t_div:9.1f}ms {t_peer:10.1f}ms "

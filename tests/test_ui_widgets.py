@@ -400,3 +400,10 @@ def test_one_colour_per_divergence_from_the_registry_order():
     with pytest.raises(ValueError, match="choose one of"):
         theme.divergence_colour("nope")
     assert theme.fill("#1f5fa8", 0.2) == "rgba(31,95,168,0.2)"
+
+
+def test_figures_use_the_white_template_without_naming_it():
+    from explorer.ui.calculator import plot as calc_plot  # noqa: F401  (any page's plot module)
+
+    fig = go.Figure(go.Scatter(y=[1, 2]))
+    assert fig.layout.template.layout.plot_bgcolor == "white" and theme.TEMPLATE == "plotly_white"

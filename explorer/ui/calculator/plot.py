@@ -35,7 +35,7 @@ def make_figure() -> go.Figure:
                              textposition="outside", cliponaxis=False, constraintext="none",
                              textfont={"size": 11}), 1, 2)
     fig.update_layout(height=620, margin={"l": 40, "r": 40, "t": 60, "b": 40}, barmode="group",
-                      bargap=0.25, template="plotly_white", uirevision="keep",
+                      bargap=0.25, uirevision="keep",
                       legend={"orientation": "h", "y": -0.08, "x": 0.0}, font={"size": 13})
     fig.update_xaxes(title_text="x", row=1, col=1)
     fig.update_yaxes(title_text="density", rangemode="tozero", row=1, col=1)

@@ -215,7 +215,6 @@ def figure(
     fig.update_layout(
         height=HEIGHT,
         width=WIDTH,
-        template="plotly_white",
         margin={"l": 60, "r": 60, "t": 40, "b": 50},
         font={"size": 13},
         legend={"font": {"size": 12}},

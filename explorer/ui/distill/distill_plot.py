@@ -255,7 +255,6 @@ def figure(
     fig.update_layout(
         height=HEIGHT,
         width=WIDTH,
-        template="plotly_white",
         barmode="overlay",
         bargap=0.05,
         margin={"l": 60, "r": 60, "t": 40, "b": 50},

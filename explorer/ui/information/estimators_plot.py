@@ -59,7 +59,7 @@ def versus_n(task: Any, results: dict[str, Any], pending: list[str]) -> go.Figur
                              line={"color": "black", "dash": "dash"}))
     waiting = f" — running: {', '.join(pending)}" if pending else ""
     fig.update_layout(
-        height=430, width=FIGURE_WIDTH, template="plotly_white", margin=MARGIN,
+        height=430, width=FIGURE_WIDTH, margin=MARGIN,
         title={"text": f"{task.description} (d = {task.dim_x} + {task.dim_y}); mean over repeats, "
                        f"band ± 1 s.d.{waiting}", "x": 0.06,
                "font": {"size": 14}},
@@ -88,7 +88,7 @@ def by_dimension(tasks: dict[str, Any], results: dict[str, dict[str, Any]], n: i
                              error_y={"type": "data", "array": err, "visible": True, "thickness": 1}))
     waiting = f" — running: {', '.join(pending)}" if pending else ""
     fig.update_layout(
-        height=430, width=FIGURE_WIDTH, template="plotly_white", margin={**MARGIN, "b": 110},
+        height=430, width=FIGURE_WIDTH, margin={**MARGIN, "b": 110},
         barmode="group",
         title={"text": f"Relative error at n = {n} on every known-MI task, by dimension{waiting}", "x": 0.06,
                "font": {"size": 14}},

@@ -165,8 +165,7 @@ def figure(scene: Any, results: dict[str, Any], method: str, beta: float, closed
     fig.update_yaxes(autorange="reversed", row=1, col=2)
     fig.update_yaxes(autorange="reversed", row=2, col=2)
     fig.update_layout(
-        height=560, width=FIGURE_WIDTH, template="plotly_white",
-        margin={"l": 60, "r": 20, "t": 40, "b": 120},
+        height=560, width=FIGURE_WIDTH, margin={"l": 60, "r": 20, "t": 40, "b": 120},
         coloraxis={"colorscale": HEAT, "cmin": 0, "cmax": 1,
                    "colorbar": {"title": {"text": "prob."}, "len": 0.6, "y": 0.35, "thickness": 12}},
         legend={"orientation": "h", "x": 0, "y": -0.14, "yanchor": "top", "font": {"size": 11}},

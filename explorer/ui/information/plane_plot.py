@@ -149,8 +149,7 @@ def figure(panels: list[Panel], upto: int) -> tuple[go.Figure, Drawn]:
         fig.update_xaxes(title_text="epoch", range=[0, top_epoch], row=2, col=col)
     fig.update_yaxes(title_text="accuracy", row=2, col=1)
     fig.update_yaxes(title_text="gap", row=2, col=2)
-    fig.update_layout(height=700, width=FIGURE_WIDTH, template="plotly_white",
-                      margin={"l": 60, "r": 20, "t": 40, "b": 50},
+    fig.update_layout(height=700, width=FIGURE_WIDTH, margin={"l": 60, "r": 20, "t": 40, "b": 50},
                       legend={"orientation": "h", "x": 0, "y": 0.3, "yanchor": "bottom",
                               "font": {"size": 11}},
                       font={"size": 13})

@@ -105,8 +105,7 @@ def figure(v: View) -> go.Figure:
     annotations = [*fig.layout.annotations, go.layout.Annotation(
         text=_note(v), xref="x2 domain", yref="y2 domain", x=0.5, y=0.2, showarrow=False,
         font={"size": 12, "color": "#555"})]
-    fig.update_layout(height=HEIGHT, width=WIDTH, template="plotly_white",
-                      margin={"l": 50, "r": 20, "t": 40, "b": 45},
+    fig.update_layout(height=HEIGHT, width=WIDTH, margin={"l": 50, "r": 20, "t": 40, "b": 45},
                       shapes=shapes, annotations=annotations, bargap=0,
                       legend={"orientation": "h", "x": 0, "y": -0.12, "font": {"size": 12}})
     fig.layout.annotations[0].update(font={"size": 13})

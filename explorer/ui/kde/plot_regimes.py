@@ -119,8 +119,7 @@ def figure(v: HighDimView) -> go.Figure:
                                                     text=name.replace("h_", "h<sub>") + "</sub>",
                                                     bgcolor="rgba(255,255,255,0.8)",
                                                     font={"size": 11, "color": colour}))
-    fig.update_layout(height=HEIGHT, width=WIDTH, template="plotly_white",
-                      margin={"l": 55, "r": 20, "t": 45, "b": 90},
+    fig.update_layout(height=HEIGHT, width=WIDTH, margin={"l": 55, "r": 20, "t": 45, "b": 90},
                       shapes=shapes, annotations=annotations, bargap=0.02,
                       legend={"orientation": "h", "x": 0.0, "y": -0.09, "font": {"size": 11}})
     fig.layout.annotations[0].update(font={"size": 13})

@@ -89,8 +89,7 @@ class View2D:
             go.Scatter(x=x[:, 0], y=x[:, 1], mode="markers", name="data",
                        marker={"size": 4, "color": "rgba(200,60,20,0.75)"}),
         ])
-        fig.update_layout(height=430, width=620, template="plotly_white",
-                          margin={"l": 60, "r": 20, "t": 30, "b": 50},
+        fig.update_layout(height=430, width=620, margin={"l": 60, "r": 20, "t": 30, "b": 50},
                           title={"text": f"{html.escape(src.title)}", "x": 0.01, "font": {"size": 13}},
                           xaxis={"title": src.axes[0], "range": [float(gx[0]), float(gx[-1])]},
                           yaxis={"title": src.axes[1], "range": [float(gy[0]), float(gy[-1])]},

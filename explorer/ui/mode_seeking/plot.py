@@ -49,7 +49,7 @@ def ellipse_traces(q: Any, showlegend: bool = True, **style: Any) -> list[go.Sca
 
 def tab_layout(title: str, **extra: Any) -> go.Layout:
     """The layout of the figures in the tabs: 380 px high, title top left."""
-    return go.Layout(height=380, template="plotly_white", margin=MARGIN, title={"text": title, "x": 0.01},
+    return go.Layout(height=380, margin=MARGIN, title={"text": title, "x": 0.01},
                      **extra)
 
 
@@ -140,7 +140,7 @@ def handle_shape(dim: int, i: int, centre: Any, width: Any) -> dict:
 def layout(state: State) -> go.Layout:
     two_d = state.p.dim == 2
     lay = go.Layout(
-        height=480, width=WIDTH, template="plotly_white", margin=MARGIN,
+        height=480, width=WIDTH, margin=MARGIN,
         title={"text": f"{state.target.title}: fitted q per divergence", "x": 0.01},
         legend={"orientation": "v", "x": 1.01, "y": 1.0}, font={"size": 13},
         xaxis={"title": "x" if not two_d else "x₁"},

@@ -90,7 +90,7 @@ class EstimatorsTab(Tab):
             go.Scatter(x=[res.ns[0], res.ns[-1]], y=[res.exact, res.exact], mode="lines",
                        name=f"exact ({res.exact_method})", line={"color": "black", "dash": "dash"}),
         ])
-        fig.update_layout(height=340, width=WIDTH, template="plotly_white", margin=MARGIN,
+        fig.update_layout(height=340, width=WIDTH, margin=MARGIN,
                           xaxis={"type": "log", "title": "n per sample", "tickvals": list(res.ns),
                                  "ticktext": [str(int(n)) for n in res.ns]},
                           yaxis={"title": res.label},

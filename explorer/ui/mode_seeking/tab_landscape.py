@@ -113,6 +113,6 @@ class LandscapeTab(Tab):
             fig.update_yaxes(type="log", title_text="σ" if k == 1 else None, row=1, col=k,
                              tickvals=SIGMA_TICKS, ticktext=[f"{t:g}" for t in SIGMA_TICKS])
             fig.update_xaxes(title_text="μ", row=1, col=k)
-        fig.update_layout(height=360, width=WIDTH, template="plotly_white", margin=MARGIN)
+        fig.update_layout(height=360, width=WIDTH, margin=MARGIN)
         self.figure.box.layout.display = None
         self.figure.show(fig)

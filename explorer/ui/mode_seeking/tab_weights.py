@@ -54,7 +54,7 @@ class WeightsTab(Tab):
             w = fitting.gradient_weight(p, q, n, x, **params)
             fig.add_trace(go.Scatter(x=x, y=w / max(w.max(), 1e-300), name=label(n),
                                      line={"color": divergence_colour(n), "width": 2.5}))
-        fig.update_layout(height=340, width=WIDTH, template="plotly_white", margin=MARGIN,
+        fig.update_layout(height=340, width=WIDTH, margin=MARGIN,
                           title={"text": f"q·h(p/q) at q = {q.describe()} (each scaled to max 1)", "x": 0.01},
                           yaxis={"title": "relative weight"}, xaxis={"title": "x"})
         self.notice.value = ""

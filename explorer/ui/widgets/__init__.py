@@ -12,10 +12,11 @@
   partial results streamed, a newer request superseding the running one.
 """
 
+from explorer.ui.widgets import theme
 from explorer.ui.widgets.controls import Controls, slider
 from explorer.ui.widgets.errors import ErrorBox, friendly, log_exception
 from explorer.ui.widgets.figure import FigureSlot
 from explorer.ui.widgets.tasks import Cancelled, Job, LatestRunner
 
 __all__ = ["Cancelled", "Controls", "ErrorBox", "FigureSlot", "Job", "LatestRunner", "friendly",
-           "log_exception", "slider"]
+           "log_exception", "slider", "theme"]
