@@ -65,8 +65,8 @@ def dit_point(pxy: np.ndarray, beta: float, nt: int) -> tuple[float, float, floa
     sec = time.perf_counter() - t
     q = opt.construct_distribution()
     q.set_rv_names("ABYT")
-    return sec, dit.shannon.mutual_information(q, "AB", "T") * np.log(2), \
-        dit.shannon.mutual_information(q, "Y", "T") * np.log(2)
+    mi = dit.shannon.mutual_information
+    return sec, mi(q, ["A", "B"], ["T"]) * np.log(2), mi(q, ["Y"], ["T"]) * np.log(2)
 
 
 def main(argv: list[str]) -> int:
