@@ -328,6 +328,16 @@ def assert_no_page_errors(page) -> None:
     assert not log.unexpected_pageerrors, f"uncaught errors in the page: {log.unexpected_pageerrors}"
 
 
+def assert_clean(page) -> None:
+    """No visible error box (``.dx-error``) with text, no error text on the page, no uncaught errors."""
+    for i in range(page.locator(".dx-error").count()):
+        box = page.locator(".dx-error").nth(i)
+        if box.is_visible():
+            assert not box.inner_text().strip(), f"the page shows an error: {box.inner_text()}"
+    assert_no_error_text(page)
+    assert_no_page_errors(page)
+
+
 @pytest.fixture(scope="session")
 def e2e() -> SimpleNamespace:
     """The helpers above, for the test modules (conftest.py itself is not importable by name)."""
@@ -337,6 +347,7 @@ def e2e() -> SimpleNamespace:
         artifacts_on_failure=artifacts_on_failure,
         assert_no_error_text=assert_no_error_text,
         assert_no_page_errors=assert_no_page_errors,
+        assert_clean=assert_clean,
         make_page=make_page,
         save_page_artifacts=save_page_artifacts,
         failed=_failed,

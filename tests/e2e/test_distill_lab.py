@@ -77,15 +77,6 @@ def screenshot(page, name: str) -> None:
             page.set_viewport_size(size)
 
 
-def assert_clean(page, e2e) -> None:
-    for i in range(page.locator(".dx-error").count()):
-        box = page.locator(".dx-error").nth(i)
-        if box.is_visible():
-            assert not box.inner_text().strip(), f"the page shows an error: {box.inner_text()}"
-    e2e.assert_no_error_text(page)
-    e2e.assert_no_page_errors(page)
-
-
 @pytest.fixture(scope="module")
 def lab(browser, app_server, e2e, request):
     def ready(page) -> None:
@@ -108,7 +99,7 @@ def test_lab_renders_with_students(lab, e2e):
     assert "Vendi score" in table and "mode recall" in table and "teacher t" in table
     assert "MiniLLM" in lab.inner_text(".dx-distill-tab")  # the default claim's paper
     screenshot(lab, "distillation")
-    assert_clean(lab, e2e)
+    e2e.assert_clean(lab)
 
 
 def test_beta_slider_moves_the_jsd_student(lab, e2e):
@@ -117,7 +108,7 @@ def test_beta_slider_moves_the_jsd_student(lab, e2e):
     press(lab, ".dx-beta")
     wait_trace_changed(lab, ".dx-distill-figure", "dx-beta-student", before, e2e.update_timeout)
     print(f"β slider -> JSD(β) student redrawn in {(time.monotonic() - t0) * 1000:.0f} ms")
-    assert_clean(lab, e2e)
+    e2e.assert_clean(lab)
 
 
 def test_temperature_slider_redraws_the_students(lab, e2e):
@@ -127,7 +118,7 @@ def test_temperature_slider_redraws_the_students(lab, e2e):
     wait_trace_changed(lab, ".dx-distill-figure", "dx-student-kl", before, SLOW)
     print(f"temperature slider -> students at T = 1.5 in {(time.monotonic() - t0) * 1000:.0f} ms")
     assert "T = 1.5" in lab.inner_text(".dx-distill-figure")
-    assert_clean(lab, e2e)
+    e2e.assert_clean(lab)
 
 
 def test_alignment_tab_frontier_and_beta(lab, e2e):
@@ -151,4 +142,4 @@ def test_alignment_tab_frontier_and_beta(lab, e2e):
     wait_trace_changed(lab, ".dx-align-figure", "dx-fdpo-target", before, e2e.update_timeout)
     print(f"alignment β slider -> redrawn in {(time.monotonic() - t1) * 1000:.0f} ms")
     assert "f-DPO closed form" in lab.inner_text(".dx-align-figure")
-    assert_clean(lab, e2e)
+    e2e.assert_clean(lab)

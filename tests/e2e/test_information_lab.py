@@ -72,15 +72,6 @@ def open_tab(page, i: int) -> None:
     page.locator(".dx-info-tabs .lm-TabBar-tab, .dx-info-tabs .p-TabBar-tab").nth(i).click()
 
 
-def assert_clean(page, e2e) -> None:
-    for i in range(page.locator(".dx-error").count()):
-        box = page.locator(".dx-error").nth(i)
-        if box.is_visible():
-            assert not box.inner_text().strip(), f"the page shows an error: {box.inner_text()}"
-    e2e.assert_no_error_text(page)
-    e2e.assert_no_page_errors(page)
-
-
 @pytest.fixture(scope="module")
 def lab(browser, app_server, e2e, request):
     def ready(page) -> None:
@@ -101,7 +92,7 @@ def test_page_renders_the_ib_curve(lab, e2e):
     assert trace(lab, ".dx-ib-figure", "IB curve")[1] >= 5
     assert trace(lab, ".dx-ib-figure", "deterministic IB")[1] >= 2
     assert "β = " in lab.inner_text(".dx-ib-readout")
-    assert_clean(lab, e2e)
+    e2e.assert_clean(lab)
 
 
 def test_beta_slider_moves_the_point_along_the_curve(lab, e2e):
@@ -122,7 +113,7 @@ def test_beta_slider_moves_the_point_along_the_curve(lab, e2e):
         lab.keyboard.press("ArrowLeft")
     lab.wait_for_function("(b) => document.querySelector('.dx-ib-readout').innerText !== b", arg=before,
                           timeout=e2e.update_timeout)
-    assert_clean(lab, e2e)
+    e2e.assert_clean(lab)
 
 
 def test_a_gaussian_preset_draws_the_closed_form_and_its_curve(lab, e2e):
@@ -130,7 +121,7 @@ def test_a_gaussian_preset_draws_the_closed_form_and_its_curve(lab, e2e):
     wait_trace(lab, ".dx-ib-figure", "Gaussian IB, closed form", e2e.update_timeout, min_points=10)
     wait_status(lab, ".dx-ib-status", "computed in", e2e.update_timeout * 6)
     wait_trace(lab, ".dx-ib-figure", "IB curve", e2e.update_timeout)
-    assert_clean(lab, e2e)
+    e2e.assert_clean(lab)
 
 
 def test_information_plane_shows_shipped_runs_and_the_epoch_slider_truncates(lab, e2e):
@@ -151,7 +142,7 @@ def test_information_plane_shows_shipped_runs_and_the_epoch_slider_truncates(lab
     wait_changed(lab, ".dx-plane-figure", "layer 1", before, e2e.update_timeout)
     lab.wait_for_function("() => document.querySelector('.dx-plane-figure').textContent.includes('Adaptive')",
                           timeout=e2e.update_timeout)  # the panel titles name the new estimator
-    assert_clean(lab, e2e)
+    e2e.assert_clean(lab)
 
 
 def test_estimators_study_streams_in_and_switches_view(lab, e2e):
@@ -166,4 +157,4 @@ def test_estimators_study_streams_in_and_switches_view(lab, e2e):
         " || document.querySelector('.dx-est-figure.js-plotly-plot');"
         " return gd && gd.data.some(t => t.type === 'bar' && (eval(plain)(t.x) || []).length >= 8); }",
         arg=JS_PLAIN, timeout=e2e.update_timeout)
-    assert_clean(lab, e2e)
+    e2e.assert_clean(lab)

@@ -60,15 +60,6 @@ def shoot(page, name: str) -> None:
         page.set_viewport_size(size)
 
 
-def assert_clean(page, e2e) -> None:
-    for i in range(page.locator(".dx-error").count()):
-        box = page.locator(".dx-error").nth(i)
-        if box.is_visible():
-            assert not box.inner_text().strip(), f"the page shows an error: {box.inner_text()}"
-    e2e.assert_no_error_text(page)
-    e2e.assert_no_page_errors(page)
-
-
 def press(page, css: str, key: str, times: int = 1) -> float:
     handle = page.locator(f".{css} .noUi-handle")
     handle.scroll_into_view_if_needed()
@@ -103,7 +94,7 @@ def test_lab_renders_with_every_selector_on_the_ruler(lab, e2e):
         assert name in ruler, ruler
     assert "selectors and the error curves in" in lab.inner_text(".dx-kde-status")
     shoot(lab, "1_bandwidth")
-    assert_clean(lab, e2e)
+    e2e.assert_clean(lab)
 
 
 def test_bandwidth_slider_redraws_the_estimate(lab, e2e):
@@ -118,7 +109,7 @@ def test_bandwidth_slider_redraws_the_estimate(lab, e2e):
           + ", ".join(f"{t * 1000:.0f} ms" for t in times))
     assert max(times) < 10.0
     lab.locator(".dx-kde-at-h").filter(has_text="ISE").wait_for(timeout=e2e.update_timeout)
-    assert_clean(lab, e2e)
+    e2e.assert_clean(lab)
 
 
 def test_kernel_and_data_change_the_plot(lab, e2e):
@@ -134,7 +125,7 @@ def test_kernel_and_data_change_the_plot(lab, e2e):
     assert "No known truth" in lab.inner_text(".dx-kde-figure")
     assert lab.locator(".dx-ruler .dx-mark").count() == 5  # no oracle without a truth
     shoot(lab, "2_bandwidth_old_faithful")
-    assert_clean(lab, e2e)
+    e2e.assert_clean(lab)
 
 
 def test_the_2d_view_opens_and_follows_its_slider(lab, e2e):
@@ -146,7 +137,7 @@ def test_the_2d_view_opens_and_follows_its_slider(lab, e2e):
     wait_changed(lab, js, before, e2e.update_timeout)
     lab.locator(".dx-kde2d-figure").scroll_into_view_if_needed()
     shoot(lab, "3_bandwidth_2d")
-    assert_clean(lab, e2e)
+    e2e.assert_clean(lab)
 
 
 def test_high_dimensions_tab_simulates_and_follows_d_and_h(lab, e2e):
@@ -168,4 +159,4 @@ def test_high_dimensions_tab_simulates_and_follows_d_and_h(lab, e2e):
     wait_idle(lab, "dx-kde-hd-status", "bandwidths in", e2e.update_timeout * 4)
     print(f"d slider -> new simulation drawn in {time.monotonic() - t0:.1f} s")
     assert "d = 25" in lab.inner_text(".dx-kde-hd-status")
-    assert_clean(lab, e2e)
+    e2e.assert_clean(lab)

@@ -55,15 +55,6 @@ def wait_fitted(page, timeout) -> None:
     page.wait_for_function(JS_FITTED, timeout=timeout)
 
 
-def assert_clean(page, e2e) -> None:
-    for i in range(page.locator(".dx-error").count()):
-        box = page.locator(".dx-error").nth(i)
-        if box.is_visible():
-            assert not box.inner_text().strip(), f"the page shows an error: {box.inner_text()}"
-    e2e.assert_no_error_text(page)
-    e2e.assert_no_page_errors(page)
-
-
 @pytest.fixture(scope="module")
 def demo(browser, app_server, e2e, request):
     def ready(page) -> None:
@@ -86,7 +77,7 @@ def test_demo_renders_with_fits(demo, e2e):
     table = demo.inner_text(".dx-table")
     assert "reverse_kl" in table and "modes covered" in table
     assert "restarts" in demo.inner_text(".dx-status")
-    assert_clean(demo, e2e)
+    e2e.assert_clean(demo)
 
 
 JS_TARGET = """() => {
@@ -118,7 +109,7 @@ def test_a_target_slider_redraws_p_at_once_and_the_fits_follow(demo, e2e):
     wait_fitted(demo, e2e.update_timeout * 4)
     print(f"target slider -> p redrawn in {t_p * 1000:.0f} ms, all fits in {time.monotonic() - t0:.1f} s")
     assert t_p < 5.0
-    assert_clean(demo, e2e)
+    e2e.assert_clean(demo)
 
 
 def wait_edited(page, e2e, text: str = "edited on the plot") -> None:
@@ -160,7 +151,7 @@ def test_dragging_a_mode_bar_edits_the_target_and_refits(demo, e2e):
     status = demo.inner_text(".dx-status")
     assert "edited on the plot" in status, status
     assert "(edited)" in status
-    assert_clean(demo, e2e)
+    e2e.assert_clean(demo)
 
 
 def test_changing_preset_and_divergence_then_fit_changes_the_curves(demo, e2e):
@@ -183,7 +174,7 @@ def test_changing_preset_and_divergence_then_fit_changes_the_curves(demo, e2e):
     names = [f[0] for f in json.loads(fits(demo))]
     assert len(names) == 2 and any(n.startswith("H") for n in names), names
     assert "hellinger" in demo.inner_text(".dx-table")
-    assert_clean(demo, e2e)
+    e2e.assert_clean(demo)
 
 
 def test_playback_tab_and_landscape(demo, e2e):
@@ -191,7 +182,7 @@ def test_playback_tab_and_landscape(demo, e2e):
     demo.locator(".dx-landscape-run button, button.dx-landscape-run").first.click()
     demo.locator(".dx-tabs .js-plotly-plot .heatmaplayer, .dx-tabs .js-plotly-plot .hm").first.wait_for(
         state="attached", timeout=e2e.update_timeout * 6)
-    assert_clean(demo, e2e)
+    e2e.assert_clean(demo)
 
 
 
@@ -216,4 +207,4 @@ def test_dragging_a_ring_mode_by_its_outline(demo, e2e):
     demo.mouse.up()
     wait_edited(demo, e2e, "p edited on the plot: mode 1 → centre (")
     wait_fits_changed(demo, before, e2e.update_timeout)
-    assert_clean(demo, e2e)
+    e2e.assert_clean(demo)
