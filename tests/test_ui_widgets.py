@@ -407,3 +407,17 @@ def test_figures_use_the_white_template_without_naming_it():
 
     fig = go.Figure(go.Scatter(y=[1, 2]))
     assert fig.layout.template.layout.plot_bgcolor == "white" and theme.TEMPLATE == "plotly_white"
+
+
+def test_exit_hook_does_not_wait_for_idle_workers():
+    """At interpreter exit only running work is waited for (was 5 s per idle runner: a test session
+    that had built a few hundred pages hung for minutes after its last test)."""
+    from explorer.ui.widgets import tasks
+
+    runners = [LatestRunner(ErrorBox(), background=True, name=f"dx-idle-{i}") for i in range(5)]
+    for r in runners:
+        r.submit(lambda job: 1)
+        assert r.wait(10)
+    t0 = time.monotonic()
+    tasks._stop_all()
+    assert time.monotonic() - t0 < 1.0

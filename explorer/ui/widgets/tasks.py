@@ -52,11 +52,12 @@ _RUNNERS: weakref.WeakSet = weakref.WeakSet()
 def _stop_all() -> None:
     """At exit, stop the work still running (torch aborts the process if a thread computing
     with it is torn down by the interpreter's shutdown)."""
+    deadline = time.monotonic() + 5.0  # in all: idle workers are daemons and are not waited for
     for runner in list(_RUNNERS):
         runner.cancel()
         thread = runner._thread
-        if thread is not None and thread.is_alive():
-            thread.join(timeout=5)
+        if thread is not None and thread.is_alive() and runner._running is not None:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
 
 def _call(fn: Callable[[], None]) -> None:
