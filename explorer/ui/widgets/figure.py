@@ -54,21 +54,6 @@ class _FigureWidget(go.FigureWidget):
             super().open()
 
 
-class _FigureWidget(go.FigureWidget):
-    """A FigureWidget whose comm opens after its figure is set, so the front end's model (and
-    every view of it) starts with the data and the layout (see the module docstring)."""
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        self._dx_hold = True
-        super().__init__(*args, **kwargs)
-        self._dx_hold = False
-        self.open()
-
-    def open(self) -> None:
-        if not getattr(self, "_dx_hold", False):
-            super().open()
-
-
 def _replacement(old: dict, new: dict) -> dict:
     """``new`` plus ``None`` for every property of ``old`` it lacks (plotly then removes it)."""
     out = dict(new)
