@@ -7,9 +7,9 @@ committed file is out of date, so the docs always list exactly what the code com
 from __future__ import annotations
 
 import math
-import sys
 from pathlib import Path
 
+from explorer import _docgen
 from explorer import divergences as dv
 from explorer.glossary import GLOSSARY
 from explorer.params import Param
@@ -80,18 +80,7 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    text = render()
-    if argv and argv[0] == "--check":
-        current = DOC_PATH.read_text(encoding="utf-8") if DOC_PATH.exists() else ""
-        if current != text:
-            print(f"{DOC_PATH} is out of date: run python -m explorer.docs", file=sys.stderr)
-            return 1
-        return 0
-    DOC_PATH.parent.mkdir(exist_ok=True)
-    DOC_PATH.write_text(text, encoding="utf-8")
-    print(f"wrote {DOC_PATH}")
-    return 0
+    return _docgen.main(render, DOC_PATH, "explorer.docs", argv)
 
 
 if __name__ == "__main__":

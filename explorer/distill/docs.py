@@ -6,18 +6,13 @@ committed file is out of date.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
+from explorer import _docgen
 from explorer.distill import losses as L
 from explorer.distill import students as S
-from explorer.params import Param
 
 DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "distill.md"
-
-
-def _param(p: Param) -> str:
-    return f"`{p.name}` = {p.default:g} ({p.describe_range()}): {p.doc}"
 
 
 def render() -> str:
@@ -52,12 +47,12 @@ def render() -> str:
     for name in L.names():
         e = L.get(name)
         lines += [f"### `{name}` — {e.label}", "", e.description, ""]
-        lines += [f"- parameter {_param(p)}" for p in e.params]
+        lines += [f"- parameter {_docgen.param_text(p)}" for p in e.params]
         lines += [f"- reference: {e.reference}", ""]
     lines += ["## Student families", "", "| name | student | parameters |", "|---|---|---|"]
     for name in S.names():
         f = S.get(name)
-        ps = "; ".join(_param(p) for p in f.params) or "—"
+        ps = "; ".join(_docgen.param_text(p) for p in f.params) or "—"
         lines.append(f"| `{name}` | {f.description} | {ps} |")
     lines += ["", "## f-DPO regularisers", "",
               "R(π) = D(a‖π) = Σ a g(π/a) (the registry's divergence with the base model a as target); "
@@ -69,18 +64,7 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    text = render()
-    if argv and argv[0] == "--check":
-        current = DOC_PATH.read_text(encoding="utf-8") if DOC_PATH.exists() else ""
-        if current != text:
-            print(f"{DOC_PATH} is out of date: run python -m explorer.distill.docs", file=sys.stderr)
-            return 1
-        return 0
-    DOC_PATH.parent.mkdir(exist_ok=True)
-    DOC_PATH.write_text(text, encoding="utf-8")
-    print(f"wrote {DOC_PATH}")
-    return 0
+    return _docgen.main(render, DOC_PATH, "explorer.distill.docs", argv)
 
 
 if __name__ == "__main__":

@@ -6,9 +6,9 @@ committed file is out of date.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
+from explorer import _docgen
 from explorer.information.estimators import get, names
 
 DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "information.md"
@@ -38,7 +38,7 @@ def render() -> str:
         e = get(n)
         lines += [f"### `{n}` — {e.label}", "", f"**{e.formula}**", "", e.description, ""]
         for p in e.params:
-            lines.append(f"- parameter `{p.name}` = {p.default:g} ({p.describe_range()}): {p.doc}")
+            lines.append(f"- parameter {_docgen.param_text(p)}")
         for k, opts in e.choices.items():
             lines.append(f"- option `{k}`: {', '.join(f'`{o}`' for o in opts)} (default `{opts[0]}`)")
         lines += [f"- reference: {e.reference}", ""]
@@ -46,17 +46,7 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    text = render()
-    if argv and argv[0] == "--check":
-        current = DOC_PATH.read_text(encoding="utf-8") if DOC_PATH.exists() else ""
-        if current != text:
-            print(f"{DOC_PATH} is out of date: run python -m explorer.information.docs", file=sys.stderr)
-            return 1
-        return 0
-    DOC_PATH.write_text(text, encoding="utf-8")
-    print(f"wrote {DOC_PATH}")
-    return 0
+    return _docgen.main(render, DOC_PATH, "explorer.information.docs", argv)
 
 
 if __name__ == "__main__":
