@@ -18,6 +18,7 @@ from explorer.ui.calculator.divergence_params import DivergenceParams
 from explorer.ui.calculator.side import Side
 from explorer.ui.calculator.table import glossary_html, table_html
 from explorer.ui.widgets import Controls, ErrorBox, FigureSlot
+from explorer.ui.widgets.text import status_line
 
 DEFAULT_PRESET = "Two modes vs one Gaussian"
 NO_PRESET = "(choose a preset)"
@@ -33,8 +34,7 @@ class Calculator:
     def __init__(self, preset: str = DEFAULT_PRESET):
         self.controls = Controls()
         self.errors = ErrorBox()
-        self.status = W.HTML("")
-        self.status.add_class("dx-status")
+        self.status = status_line()
         self.preset = W.Dropdown(options=[NO_PRESET, *PRESETS], value=NO_PRESET, description="preset",
                                  layout=W.Layout(width="330px"))
         self.preset.add_class("dx-preset")

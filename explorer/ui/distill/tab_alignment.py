@@ -22,6 +22,7 @@ from explorer.ui.distill import align_work as work
 from explorer.ui.distill.claims import ALIGNMENT_CLAIMS, claim_html
 from explorer.ui.distill.figure_out import OutputFigure
 from explorer.ui.widgets import Controls, ErrorBox, LatestRunner, slider
+from explorer.ui.widgets.text import status_line
 
 __all__ = ["AlignmentTab"]
 
@@ -134,9 +135,7 @@ class AlignmentTab:
         self.fdpo_formula = W.HTML("")
         self.progress = W.IntProgress(value=0, min=0, max=100, layout=W.Layout(width="260px"))
         self.progress.add_class("dx-align-progress")
-        self.status = W.HTML("")
-        self.status.add_class("dx-status")
-        self.status.add_class("dx-align-status")
+        self.status = status_line("dx-align-status")
         self.figure = OutputFigure("dx-align-figure")
         self.table = W.HTML("")
         self.table.add_class("dx-table")

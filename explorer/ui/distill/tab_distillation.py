@@ -23,6 +23,7 @@ from explorer.ui.distill.distill_table import divergences_html, metrics_html
 from explorer.ui.distill.figure_out import OutputFigure
 from explorer.ui.distill.teacher_panel import TeacherPanel
 from explorer.ui.widgets import Controls, ErrorBox, LatestRunner, slider
+from explorer.ui.widgets.text import status_line
 
 __all__ = ["DistillationTab"]
 
@@ -117,9 +118,7 @@ class DistillationTab:
 
         self.progress = W.IntProgress(value=0, min=0, max=100, layout=W.Layout(width="260px"))
         self.progress.add_class("dx-distill-progress")
-        self.status = W.HTML("")
-        self.status.add_class("dx-status")
-        self.status.add_class("dx-distill-status")
+        self.status = status_line("dx-distill-status")
         self.figure = OutputFigure("dx-distill-figure")
         self.context = c.add(
             "view.context",

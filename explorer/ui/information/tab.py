@@ -11,7 +11,7 @@ import ipywidgets as W
 
 from explorer.ui.widgets import Controls, ErrorBox, LatestRunner
 
-__all__ = ["FIGURE_WIDTH", "Tab", "status_line", "teaching"]
+__all__ = ["FIGURE_WIDTH", "Tab", "teaching"]
 
 #: the figures' width in pixels: a plotly view drawn inside a tab panel cannot measure its
 #: container reliably (it would fall back to a narrow default), so the width is fixed
@@ -23,13 +23,6 @@ def teaching(html_text: str) -> W.HTML:
     box = W.HTML(f"<div class='dx-teach'>{html_text}</div>")
     box.add_class("dx-teach-box")
     return box
-
-
-def status_line(css: str) -> W.HTML:
-    status = W.HTML("")
-    status.add_class("dx-status")
-    status.add_class(css)
-    return status
 
 
 class Tab:

@@ -17,8 +17,9 @@ import ipywidgets as W
 from explorer import information as info
 from explorer.ui._common import panel
 from explorer.ui.information import estimators_plot
-from explorer.ui.information.tab import Tab, status_line, teaching
+from explorer.ui.information.tab import Tab, teaching
 from explorer.ui.widgets import FigureSlot, Job
+from explorer.ui.widgets.text import status_line
 
 __all__ = ["NS", "EstimatorsTab", "run_study"]
 

@@ -19,9 +19,10 @@ import numpy as np
 from explorer import information as info
 from explorer.presets.joints import JOINTS, make_joint
 from explorer.ui.information import ib_plot
-from explorer.ui.information.tab import Tab, status_line, teaching
+from explorer.ui.information.tab import Tab, teaching
 from explorer.ui.widgets import FigureSlot, Job, slider
 from explorer.ui.widgets.controls import log_limits
+from explorer.ui.widgets.text import status_line
 
 __all__ = ["BETAS", "DEFAULT_JOINT", "MAX_ITER", "TOL", "IBTab"]
 

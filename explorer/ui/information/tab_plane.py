@@ -20,8 +20,9 @@ from explorer import information as info
 from explorer.information.plane import ACTIVATIONS, DATASETS, PRECOMPUTED_DIR, PlaneResult
 from explorer.ui._common import panel
 from explorer.ui.information import plane_plot
-from explorer.ui.information.tab import Tab, status_line, teaching
+from explorer.ui.information.tab import Tab, teaching
 from explorer.ui.widgets import FigureSlot, Job
+from explorer.ui.widgets.text import status_line
 
 __all__ = ["FIXED", "PlaneTab", "RunKey", "shipped_runs"]
 

@@ -37,13 +37,6 @@ class Tab:
         raise NotImplementedError
 
 
-def status(css: str) -> W.HTML:
-    box = W.HTML("")
-    box.add_class("dx-status")
-    box.add_class(css)
-    return box
-
-
 def text(markup: str) -> W.HTML:
     """A block of teaching text (trusted markup written in this package)."""
     return W.HTML(f"<div class='dx-kde-text'>{markup}</div>")

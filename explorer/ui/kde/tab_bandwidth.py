@@ -23,10 +23,11 @@ from explorer.ui._common import fmt_value
 from explorer.ui.kde import plot_bandwidth as plot
 from explorer.ui.kde.ruler import ruler_html
 from explorer.ui.kde.sources import PASTE, SOURCES, parse_numbers
-from explorer.ui.kde.tab import Tab, status, text
+from explorer.ui.kde.tab import Tab, text
 from explorer.ui.kde.view_2d import View2D
 from explorer.ui.widgets import FigureSlot, Job
 from explorer.ui.widgets.controls import log_limits, set_range
+from explorer.ui.widgets.text import status_line
 
 __all__ = ["DEFAULT_N", "DEFAULT_SOURCE", "N_CHOICES", "Analysis", "BandwidthTab", "analyse"]
 
@@ -160,8 +161,8 @@ class BandwidthTab(Tab):
         self.jump = W.HBox(list(self.jump_buttons.values()), layout=W.Layout(flex_flow="row wrap"))
         self.jump.add_class("dx-kde-jump")
         self.progress = W.IntProgress(value=0, min=0, max=100, layout=W.Layout(width="180px"))
-        self.status = status("dx-kde-status")
-        self.at_h = status("dx-kde-at-h")
+        self.status = status_line("dx-kde-status")
+        self.at_h = status_line("dx-kde-at-h")
         self.figure = FigureSlot("dx-kde-figure")
         self.view_2d = View2D(self.errors, c)
 

@@ -20,8 +20,9 @@ import numpy as np
 
 from explorer.kde import regimes
 from explorer.ui.kde import plot_regimes as plot
-from explorer.ui.kde.tab import Tab, status, text
+from explorer.ui.kde.tab import Tab, text
 from explorer.ui.widgets import FigureSlot, Job, slider
+from explorer.ui.widgets.text import status_line
 
 __all__ = ["CURVE_POINTS", "RegimesTab", "digits_on_the_map", "simulate"]
 
@@ -106,9 +107,9 @@ class RegimesTab(Tab):
         self.seed = SEED
         self.size = W.HTML("")
         self.size.add_class("dx-kde-size")
-        self.readout = status("dx-kde-regime")
+        self.readout = status_line("dx-kde-regime")
         self.progress = W.IntProgress(value=0, min=0, max=100, layout=W.Layout(width="180px"))
-        self.status = status("dx-kde-hd-status")
+        self.status = status_line("dx-kde-hd-status")
         self.digits_text = W.HTML("")
         self.digits_text.add_class("dx-kde-digits")
         self.figure = FigureSlot("dx-kde-hd-figure")

@@ -28,6 +28,7 @@ from explorer.ui.mode_seeking.tab_playback import PlaybackTab
 from explorer.ui.mode_seeking.tab_weights import WeightsTab
 from explorer.ui.mode_seeking.table import table_html
 from explorer.ui.widgets import Controls, ErrorBox, FigureSlot, Job, LatestRunner, slider
+from explorer.ui.widgets.text import status_line
 
 DEFAULT_TARGET = "two_gaussians"
 DEFAULT_DIVERGENCES = ("kl", "reverse_kl", "js")
@@ -65,8 +66,7 @@ class ModeSeeking:
         self.state = State(divergences=tuple(divergences))
         self.controls = Controls()
         self.errors = ErrorBox()
-        self.status = W.HTML("")
-        self.status.add_class("dx-status")
+        self.status = status_line()
         self.runner = LatestRunner(self.errors, background=background, name="dx-fit")
         # the page's first fits run before it is shown, so that its figure is created with them:
         # anywidget gives a FigureWidget 2 s to initialise in the browser, and on a loaded machine
