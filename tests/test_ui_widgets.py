@@ -318,6 +318,23 @@ def test_figure_slot_updates_in_place_while_the_traces_fit():
     assert [list(t["y"]) for t in w._widget_data if "y" in t] == [[7]]
 
 
+def test_plotly_bundle_travels_once_per_kernel_not_once_per_figure():
+    """Each figure's front-end module is small (it imports inside anywidget's 2 s limit) and names
+    the one widget that carries plotly's bundle, and a key of its own."""
+    from explorer.ui.widgets import plotly_esm
+
+    a = FigureSlot("dx-a").show(go.Figure([go.Scatter(y=[1])]))
+    b = FigureSlot("dx-b").show(go.Figure([go.Bar(y=[1])]))
+    assert len(a._esm) < 2_000 and a._esm == b._esm == plotly_esm.FIGURE_ESM
+    holder = plotly_esm.bundle()
+    assert holder is plotly_esm.bundle() and holder.comm is not None
+    assert len(holder.source) > 1_000_000 and "export" in holder.source[-2_000:] + holder.source
+    assert a._dx_bundle == b._dx_bundle == holder.model_id
+    assert a._dx_key and b._dx_key and a._dx_key != b._dx_key
+    state = a.get_state()  # what the browser receives with the model
+    assert state["_dx_bundle"] == holder.model_id and len(state["_esm"]) < 2_000
+
+
 def test_figure_slot_replaces_the_widget_only_when_the_trace_types_change():
     slot = FigureSlot("dx-test", spare=1)
     first = slot.show(go.Figure([go.Scatter(y=[1])]))
@@ -350,6 +367,40 @@ def test_figure_slot_sends_the_full_state_until_the_browser_has_drawn_it(monkeyp
     slot.show(go.Figure([go.Scatter(y=[4])]))
     assert len(sent) == 1  # only the edits travel now
     assert [list(t["y"]) for t in w._widget_data if "y" in t] == [[4]]  # but the state stays current
+
+
+def test_figure_slot_renews_a_widget_whose_browser_stopped_answering():
+    slot = FigureSlot("dx-test", spare=1)
+    now = [100.0]
+    slot._clock = lambda: now[0]
+    w = slot.show(go.Figure([go.Scatter(y=[1])]))
+
+    def answer(widget):  # what plotly.js sends back after applying an edit
+        widget._js2py_traceDeltas = {"trace_deltas": [{"uid": t.uid} for t in widget.data],
+                                     "trace_edit_id": widget._last_trace_edit_id}
+
+    slot.show(go.Figure([go.Scatter(y=[2])]))
+    assert slot._unanswered_since is None  # no browser yet: nothing is awaited
+    answer(w)
+    for y in (3, 4):  # answered edits, however slow in between
+        slot.show(go.Figure([go.Scatter(y=[y])]))
+        now[0] += 60
+        answer(w)
+    slot.show(go.Figure([go.Scatter(y=[5])]))  # this one is never answered
+    now[0] += 1
+    assert slot.show(go.Figure([go.Scatter(y=[6])])) is w  # not yet STALL_SECONDS
+    with slot.batch() as fig:  # an edit that changes nothing sends nothing and is not awaited
+        pass
+    now[0] += 10
+    fresh = slot.show(go.Figure([go.Scatter(y=[7])]))
+    assert fresh is not w and slot.renewed == 1 and slot.created == 2 and slot.box.children == (fresh,)
+    assert list(fresh.data[0].y) == [7] and not slot.front_end_ready
+    answer(fresh)
+    slot.show(go.Figure([go.Scatter(y=[8])]))
+    now[0] += 30
+    with slot.batch() as fig:  # a stalled batch edit is drawn in a new widget too
+        fig.data[0].y = [9]
+    assert slot.widget is not fresh and list(slot.widget.data[0].y) == [9] and slot.renewed == 2
 
 
 def test_figure_slot_batch_and_shape_edits():

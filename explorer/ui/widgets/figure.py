@@ -19,6 +19,11 @@ drawn the figure once (it reports back a ``_js2py_traceDeltas``), each change al
 state, from which the figure is drawn when it finally is. Afterwards the traits are refreshed
 silently, and only the edits travel.
 
+A browser that has answered the figure's edits before (plotly.js replies to each with its deltas)
+and then leaves one unanswered for :data:`STALL_SECONDS` has a view that no longer follows the kernel
+(seen under load in the browser tests: the kernel's figure moved on, the page's stayed); the next
+figure then goes to a new widget, drawn from the full state, so a frozen plot heals itself.
+
 The widget's comm opens only once the figure is in it (:class:`_FigureWidget`): plotly opens the comm
 with an empty figure and sends the data and layout in later messages, and a view created in between
 (the front end builds the model asynchronously) drew an empty plot that never updated — which
@@ -28,24 +33,37 @@ happened to figures created in a callback after the page was shown (a tab drawn 
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import ipywidgets as W
 import plotly.graph_objects as go
+import traitlets
+
+from explorer.ui.widgets import plotly_esm
 
 __all__ = ["FigureSlot"]
 
 _KEEP = ("type", "uid")
+STALL_SECONDS = 8.0  # an edit the browser has not answered for this long: the figure is renewed
 
 
 class _FigureWidget(go.FigureWidget):
     """A FigureWidget whose comm opens after its figure is set, so the front end's model (and
-    every view of it) starts with the data and the layout (see the module docstring)."""
+    every view of it) starts with the data and the layout (see the module docstring), and whose
+    front-end module is a small one sharing the page's one copy of plotly's bundle
+    (:mod:`explorer.ui.widgets.plotly_esm`), not 5 MB per figure."""
+
+    _esm = plotly_esm.FIGURE_ESM
+    _dx_bundle = traitlets.Unicode("").tag(sync=True)
+    _dx_key = traitlets.Unicode("").tag(sync=True)
 
     def __init__(self, *args: Any, **kwargs: Any):
         self._dx_hold = True
         super().__init__(*args, **kwargs)
+        self._dx_bundle = plotly_esm.bundle().model_id
+        self._dx_key = plotly_esm.new_key()
         self._dx_hold = False
         self.open()
 
@@ -95,7 +113,10 @@ class FigureSlot:
         self.updates = 0  # figures applied in place (tests read it)
         self.created = 0  # FigureWidgets created (tests read it)
         self.front_end_ready = False  # the browser has drawn the figure (see the module docstring)
+        self.renewed = 0  # widgets replaced because the browser stopped answering (tests read it)
         self._retired: list[go.FigureWidget] = []
+        self._unanswered_since: float | None = None  # first edit the browser has not answered
+        self._clock: Callable[[], float] = time.monotonic
 
     def fits(self, fig: go.Figure) -> bool:
         """Whether ``fig`` can be drawn in the current widget (its traces' types fit)."""
@@ -107,8 +128,11 @@ class FigureSlot:
         """Draw ``fig``: in place when it fits, else in a new widget."""
         if not self.fits(fig):
             return self._create(fig)
+        if self._stalled():
+            return self._create(fig)
         w = self.widget
         new = list(fig.data)
+        before = self._edit_ids()
         with w.batch_update():
             for i, mine in enumerate(w.data):
                 old = mine.to_plotly_json()
@@ -120,6 +144,7 @@ class FigureSlot:
                             overwrite=True)
         self.updates += 1
         self._sync_state()
+        self._sent(before)
         return w
 
     def _create(self, fig: go.Figure) -> go.FigureWidget:
@@ -141,6 +166,7 @@ class FigureSlot:
             w.layout.on_change(lambda layout, shapes: self.on_shapes(shapes), "shapes")
         self.widget = w
         self.front_end_ready = False
+        self._unanswered_since = None
         self.created += 1
         self.box.children = [w]
         return w
@@ -150,14 +176,42 @@ class FigureSlot:
         """Mutate the live widget's traces/layout directly, sent as one message."""
         if self.widget is None:
             raise RuntimeError("FigureSlot.batch() before the first show(): nothing to update")
+        if self._stalled():  # edit a copy of the current figure, drawn in a new widget below
+            renewed = go.Figure(self.widget)
+            yield renewed
+            self._create(renewed)
+            return
+        before = self._edit_ids()
         with self.widget.batch_update():
             yield self.widget
         self.updates += 1
         self._sync_state()
+        self._sent(before)
 
     def _front_end_answered(self, change: dict) -> None:
         if change["new"] is not None:
             self.front_end_ready = True
+            self._unanswered_since = None
+
+    # -- a browser that stopped answering ---------------------------------------------------------
+    def _edit_ids(self) -> tuple[int, int]:
+        return (self.widget._last_trace_edit_id, self.widget._last_layout_edit_id)
+
+    def _sent(self, before: tuple[int, int]) -> None:
+        """An edit went out (plotly numbers each one): wait for the browser's answer."""
+        if self.front_end_ready and self._edit_ids() != before and self._unanswered_since is None:
+            self._unanswered_since = self._clock()
+
+    def _stalled(self) -> bool:
+        """Whether the browser, which answered every edit before, has left one unanswered for
+        :data:`STALL_SECONDS`: its figure no longer follows the kernel (a view that stopped
+        applying updates, whatever the cause), so the next figure goes to a new widget, drawn
+        from the full state."""
+        since = self._unanswered_since
+        if since is None or self._clock() - since < STALL_SECONDS:
+            return False
+        self.renewed += 1
+        return True
 
     def _sync_state(self) -> None:
         """Keep the full-state traits current: sent until the browser has drawn the figure,
