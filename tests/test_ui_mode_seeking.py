@@ -161,3 +161,23 @@ def test_every_tab_draws_from_the_shared_state(demo):
     assert names[0] == "p (scaled)" and len(names) == 4  # KL, RKL, JS are f-divergences
     assert "q = N(" in weights.figure.widget.layout.title.text
     assert demo.errors.value == ""
+
+
+def test_landscape_asked_for_before_the_fits_are_in_is_drawn_when_they_arrive(demo):
+    """Clicking "Draw the landscapes" while the fits are still running drew an empty figure (and
+    said nothing); now the tab says it waits, and draws once the fits are in."""
+    from explorer.ui.mode_seeking.tab_landscape import LandscapeTab
+
+    ui = demo
+    fits = dict(ui.state.results)
+    assert fits
+    tab = ui.tab(LandscapeTab)
+    ui.tabs.selected_index = ui.tab_list.index(tab)
+    ui.state.set_results({})  # as while a refit runs
+    tab.compute()
+    assert "Waiting for the fits" in tab.notice.value and tab.figure.widget is None
+    ui.state.set_results(fits)  # the fits arrive: the tab is shown, so it draws
+    settle(ui)
+    tab._runner.wait(60)
+    assert tab.figure.widget is not None and tab.notice.value == ""
+    assert sum(t.type == "heatmap" for t in tab.figure.widget.data) >= 1

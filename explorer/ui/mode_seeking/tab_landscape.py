@@ -58,6 +58,7 @@ class LandscapeTab(Tab):
         self.notice = W.HTML("")
         self.figure = FigureSlot("dx-landscape-figure")
         self._runner = self.runner("dx-landscape")
+        self._waiting = False  # asked for before any fit was in: drawn when the fits arrive
         self.widget = tab_box(
             "D(p‖N(μ, σ²)) over mean × log-std for a 1-D Gaussian q (log colour scale); ✕ = the "
             "optima the restarts found, ★ = the best.",
@@ -65,6 +66,7 @@ class LandscapeTab(Tab):
 
     def reset(self) -> None:
         self._runner.cancel()
+        self._waiting = False
         self.button.disabled = False
         self.notice.value = ""
         self.figure.box.layout.display = "none"
@@ -77,6 +79,15 @@ class LandscapeTab(Tab):
                 self.figure.box.layout.display = "none"
                 return
             names = [n for n in self.state.fitted() if has_landscape(n)]
+            if not names:
+                self._waiting = not self.state.divergences or any(
+                    has_landscape(n) for n in self.state.divergences)
+                self.notice.value = ("Waiting for the fits: the landscapes are drawn as soon as they are in."
+                                     if self._waiting else
+                                     "None of the chosen divergences has a landscape cheap enough to draw "
+                                     "here; choose another one above.")
+                return
+            self._waiting = False
             params = {n: dict(self.state.results[n].params) for n in names}
             results = {n: self.state.results[n] for n in names}
             self.button.disabled = True
@@ -84,6 +95,11 @@ class LandscapeTab(Tab):
             self._runner.submit(lambda job: landscapes(job, p, names, params),
                                 on_done=lambda out: self._done(out, results), on_error=self._failed,
                                 context=self.doing)
+
+    def draw(self) -> None:
+        """The fits changed while this tab is shown: draw a landscape that was asked for early."""
+        if self._waiting and self.state.fitted():
+            self.compute()
 
     def _failed(self, exc: BaseException) -> None:
         self.button.disabled = False
