@@ -403,6 +403,25 @@ def test_figure_slot_renews_a_widget_whose_browser_stopped_answering():
     assert slot.widget is not fresh and list(slot.widget.data[0].y) == [9] and slot.renewed == 2
 
 
+def test_figure_slot_renews_a_stalled_widget_even_if_no_later_figure_comes():
+    slot = FigureSlot("dx-test", spare=2)
+    now, scheduled = [0.0], []
+    slot._clock = lambda: now[0]
+    slot._call_later = lambda delay, fn: scheduled.append((delay, fn))
+    w = slot.show(go.Figure([go.Scatter(y=[1]), go.Bar(y=[2])]))
+    w._js2py_traceDeltas = {"trace_deltas": [], "trace_edit_id": w._last_trace_edit_id}
+    slot.show(go.Figure([go.Scatter(y=[3]), go.Bar(y=[4])]))  # never answered
+    assert len(scheduled) == 1 and scheduled[0][0] > 8
+    scheduled[0][1]()  # too early (the clock has not moved): nothing happens
+    assert slot.widget is w
+    now[0] += 9
+    scheduled[0][1]()
+    fresh = slot.widget
+    assert fresh is not w and slot.renewed == 1
+    assert [t.type for t in fresh.data] == ["scatter", "bar", "scatter", "scatter"]  # spares not doubled
+    assert list(fresh.data[0].y) == [3] and list(fresh.data[1].y) == [4]
+
+
 def test_figure_slot_batch_and_shape_edits():
     shapes = []
     slot = FigureSlot("dx-test", on_shapes=shapes.append)

@@ -81,6 +81,20 @@ def _replacement(old: dict, new: dict) -> dict:
     return out
 
 
+def _empty_spare(trace: Any) -> bool:
+    return trace.visible is False and getattr(trace, "x", None) is None and getattr(trace, "y", None) is None
+
+
+def _kernel_call_later() -> Callable[[float, Callable[[], None]], Any] | None:
+    """``(seconds, fn)`` on the running kernel's event loop (the widgets' thread), or None."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with ipywidgets
+        return None
+    loop = getattr(getattr(get_ipython(), "kernel", None), "io_loop", None)
+    return None if loop is None else loop.call_later
+
+
 def _hidden(trace_type: str) -> dict:
     return {"type": trace_type, "visible": False, "showlegend": False}
 
@@ -117,6 +131,7 @@ class FigureSlot:
         self._retired: list[go.FigureWidget] = []
         self._unanswered_since: float | None = None  # first edit the browser has not answered
         self._clock: Callable[[], float] = time.monotonic
+        self._call_later: Callable[[float, Callable[[], None]], Any] | None = None  # tests set it
 
     def fits(self, fig: go.Figure) -> bool:
         """Whether ``fig`` can be drawn in the current widget (its traces' types fit)."""
@@ -198,9 +213,21 @@ class FigureSlot:
         return (self.widget._last_trace_edit_id, self.widget._last_layout_edit_id)
 
     def _sent(self, before: tuple[int, int]) -> None:
-        """An edit went out (plotly numbers each one): wait for the browser's answer."""
+        """An edit went out (plotly numbers each one): wait for the browser's answer, and look
+        again after :data:`STALL_SECONDS` even if no later figure comes."""
         if self.front_end_ready and self._edit_ids() != before and self._unanswered_since is None:
             self._unanswered_since = self._clock()
+            call_later = self._call_later or _kernel_call_later()
+            if call_later is not None:
+                call_later(STALL_SECONDS + 0.5, self._check_stall)
+
+    def _check_stall(self) -> None:
+        """Still unanswered: draw the current figure in a new widget."""
+        if self.widget is not None and self._stalled():
+            fig = go.Figure(self.widget)
+            while len(fig.data) > 1 and _empty_spare(fig.data[-1]):  # _create adds spare ones again
+                fig.data = fig.data[:-1]
+            self._create(fig)
 
     def _stalled(self) -> bool:
         """Whether the browser, which answered every edit before, has left one unanswered for
