@@ -7,7 +7,7 @@ KSG (Kraskov, Stögbauer & Grassberger 2004, Phys. Rev. E 69:066138, estimator 1
 with :math:`\varepsilon_i` the max-norm distance of sample i to its k-th neighbour in the joint
 space and :math:`n_x(i)` (:math:`n_y(i)`) the number of samples strictly closer than
 :math:`\varepsilon_i` in the x (y) space. 1-D marginal counts use two binary searches on the
-sorted values; d-D ones a ball count on a tree.
+sorted values; d-D ones a ball count on a tree. Tree queries use every core (``WORKERS``).
 
 Continuous x, discrete y (Ross 2014, PLoS ONE 9:e87357):
 
@@ -30,6 +30,8 @@ __all__ = ["kl_entropy", "ksg", "ross"]
 
 #: relative jitter that breaks exact ties (repeated values make k-NN distances zero)
 JITTER = 1e-10
+#: threads for the tree queries (scipy splits the query points; -1: every core)
+WORKERS = -1
 
 
 def _prepare(a: np.ndarray, rng: np.random.Generator, standardise: bool) -> np.ndarray:
@@ -57,12 +59,12 @@ def _count_within(a: np.ndarray, r: np.ndarray, strict: bool) -> np.ndarray:
         return (hi - lo - 1).astype(float)
     tree = cKDTree(a)
     rr = np.nextafter(r, 0.0) if strict else r
-    return tree.query_ball_point(a, rr, p=np.inf, return_length=True).astype(float) - 1.0
+    return tree.query_ball_point(a, rr, p=np.inf, return_length=True, workers=WORKERS).astype(float) - 1.0
 
 
 def _kth_distance(a: np.ndarray, k: int) -> np.ndarray:
     tree = cKDTree(a)
-    d, _ = tree.query(a, k=[k + 1], p=np.inf)
+    d, _ = tree.query(a, k=[k + 1], p=np.inf, workers=WORKERS)
     return d[:, 0]
 
 
