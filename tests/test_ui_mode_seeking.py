@@ -181,3 +181,20 @@ def test_landscape_asked_for_before_the_fits_are_in_is_drawn_when_they_arrive(de
     tab._runner.wait(60)
     assert tab.figure.widget is not None and tab.notice.value == ""
     assert sum(t.type == "heatmap" for t in tab.figure.widget.data) >= 1
+
+
+def test_table_values_are_computed_once_per_fit_and_target(demo, monkeypatch):
+    """Choosing divergences redraws the table; its cross values (a quadrature each) come from the
+    state's memo unless the fit or the target changed."""
+    from explorer import divergences as dv
+    from explorer.ui.mode_seeking.table import table_html
+
+    ui = demo
+    first = table_html(ui.state)
+    calls = []
+    real = dv.compute
+    monkeypatch.setattr(dv, "compute", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    assert table_html(ui.state) == first and calls == []
+    assert ui.state.derived  # (fit, value) pairs
+    ui.state.set_target(ui.state.target)  # a target event (an edit, a slider) forgets them
+    assert ui.state.derived == {}

@@ -31,6 +31,9 @@ class State:
     results: dict[str, fitting.FitResult] = field(default_factory=dict)
     restarts: int = 8
     _listeners: list[Callable[[str], None]] = field(default_factory=list, repr=False)
+    #: values derived from (target, fit) pairs, e.g. the table's cross divergences; keyed by the
+    #: fit's id with the fit kept beside the value (so a new fit never reads an old entry)
+    derived: dict[tuple, tuple[Any, Any]] = field(default_factory=dict, repr=False)
 
     def listen(self, listener: Callable[[str], None]) -> None:
         self._listeners.append(listener)
@@ -42,7 +45,17 @@ class State:
     def set_target(self, target: presets.Target) -> None:
         self.target = target
         self.results = {}
+        self.derived = {}
         self.changed("target")
+
+    def memo(self, key: tuple, fit: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()`` for ``fit`` under this target, computed once (``key`` names the value)."""
+        hit = self.derived.get((id(fit), *key))
+        if hit is not None and hit[0] is fit:
+            return hit[1]
+        value = compute()
+        self.derived[(id(fit), *key)] = (fit, value)
+        return value
 
     def set_results(self, results: dict[str, Any]) -> None:
         self.results = dict(results)

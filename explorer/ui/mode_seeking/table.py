@@ -24,10 +24,11 @@ def table_html(state: State) -> str:
     rows = []
     for name in names:
         r = state.results[name]
-        cov = modes.coverage(state.target, r.q)
+        cov = state.memo(("coverage",), r, lambda r=r: modes.coverage(state.target, r.q))
         cross = []
         for other in names:
-            v = r.value if other == name else dv.compute(other, state.p, r.q)
+            v = r.value if other == name else state.memo(("cross", other), r,
+                                                         lambda r=r, o=other: dv.compute(o, state.p, r.q))
             cls = " inf" if math.isinf(v) else ""
             bold = ("<b>", "</b>") if other == name else ("", "")
             cross.append(f"<td class='num{cls}'>{bold[0]}{fmt_value(v)}{bold[1]}</td>")
@@ -37,6 +38,7 @@ def table_html(state: State) -> str:
             f"</span></td><td class='num'>{fmt_value(r.value)}</td><td>{html.escape(r.path)}</td>"
             f"<td class='num'>{len(r.optima)}{stuck}</td>"
             f"<td class='num'>{cov.n_covered} of {cov.n_modes}</td>"
-            f"<td class='num'>{fmt_value(modes.entropy(r.q))}</td>{''.join(cross)}</tr>"
+            f"<td class='num'>{fmt_value(state.memo(('entropy',), r, lambda r=r: modes.entropy(r.q)))}</td>"
+            f"{''.join(cross)}</tr>"
         )
     return f"<table>{head}{''.join(rows)}</table>"
