@@ -207,20 +207,68 @@ class _Problem:
         self.neg_hyx = np.sum(np.where(self.pyx > 0, self.pyx * np.log(np.maximum(self.pyx, LOG_FLOOR)), 0.0),
                               axis=1)
         self.nt = n_clusters
+        self.ny = pxy.shape[1]
+        #: [p(y|x); 1], shape (|Y|+1, |X|): the fixed factor of the exponent of the encoder
+        self._rows = np.vstack([self.pyx.T, np.ones(self.px.size)])
+        #: [p(x, y), p(x)], shape (|X|, |Y|+1): what the encoder sums into (p(t, y), p(t))
+        self._mass = np.column_stack([self.pxy, self.px])
+        self._neg_hyx_mean = float(self.px @ self.neg_hyx)
 
     def divergences(self, qyt: np.ndarray) -> np.ndarray:
         """D[x, t] = KL(p(y|x) ‖ q(y|t))."""
         return self.neg_hyx[:, None] - self.pyx @ np.log(np.maximum(qyt, LOG_FLOOR)).T
 
+    def _weights(self, qt: np.ndarray, qyt: np.ndarray, beta: float) -> tuple[np.ndarray, np.ndarray, float]:
+        r"""Unnormalised encoder, transposed, and the merit: ``(e, z, merit)``.
+
+        :math:`e[t, x] = p(t) e^{-\beta D_{KL}[p(y|x)\|q(y|t)] - c(x)}` with the row shift
+        :math:`c(x)` that makes :math:`\max_t e[t, x] = 1`, :math:`z[x] = \sum_t e[t, x]`, so that
+        :math:`p(t|x) = e[t, x]/z[x]`, and the merit :math:`-\sum_x p(x)\log Z(x,\beta)`.
+        Since :math:`-\beta D_{KL} = \beta\sum_y p(y|x)\log q(y|t) + \beta\,(-H(Y|x))` and the
+        last term does not depend on t, the exponent is one product
+        :math:`[\beta\log q(y|t),\ \log p(t)]\,[p(y|x);\ 1]` of a |T|×(|Y|+1) matrix with a
+        fixed (|Y|+1)×|X| one; the (|T|, |X|) layout makes the sums over t contiguous.
+        """
+        w = np.empty((self.nt, self.ny + 1))
+        np.log(np.maximum(qyt, LOG_FLOOR), out=w[:, :-1])
+        w[:, :-1] *= beta
+        empty = qt <= 0
+        np.log(np.maximum(qt, LOG_FLOOR), out=w[:, -1])
+        e = w @ self._rows
+        if empty.any():
+            e[empty] = -np.inf  # p(t) = 0: exactly no mass, as exp(log 0)
+        m = e.max(axis=0)
+        e -= m
+        np.exp(e, out=e)
+        z = e.sum(axis=0)
+        merit = beta * self._neg_hyx_mean - float(self.px @ (np.log(z) + m))
+        return e, z, merit
+
+    def step(self, qt: np.ndarray, qyt: np.ndarray, beta: float,
+             ) -> tuple[tuple[np.ndarray, np.ndarray], float]:
+        r"""One IB update: ``(p(t), p(y|t))`` of the encoder of ``(qt, qyt)`` and the merit of ``(qt, qyt)``.
+
+        Equal to ``marginals(soft(qt, qyt, beta)[0])`` with ``soft``'s merit, without forming the
+        normalised encoder: :math:`\sum_x p(t|x)\,[p(x,y),\ p(x)] = \sum_x e[t,x]\,[p(x,y),\ p(x)]/z[x]`.
+        """
+        e, z, merit = self._weights(qt, qyt, beta)
+        joint = e @ (self._mass / z[:, None])
+        return self._conditional(joint), merit
+
+    def _conditional(self, joint: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(p(t), p(y|t)) from the (|T|, |Y|+1) array [p(t, y), p(t)] (p(y|t) = p(y) where p(t) = 0)."""
+        qt = joint[:, -1].copy()
+        qyt = joint[:, :-1]
+        nz = qt > 0
+        qyt[nz] /= qt[nz, None]
+        qyt[~nz] = self.py
+        return qt, qyt
+
     def soft(self, qt: np.ndarray, qyt: np.ndarray, beta: float) -> tuple[np.ndarray, float]:
-        """Encoder of the IB update and the merit −Σ p(x) log Z(x)."""
-        with np.errstate(divide="ignore"):
-            logit = np.log(qt)[None, :] - beta * self.divergences(qyt)
-        m = logit.max(axis=1, keepdims=True)
-        enc = np.exp(logit - m)
-        z = enc.sum(axis=1, keepdims=True)
-        enc /= z
-        return enc, float(-np.dot(self.px, (np.log(z) + m)[:, 0]))
+        """Encoder of the IB update, shape (|X|, |T|), and the merit −Σ p(x) log Z(x)."""
+        e, z, merit = self._weights(qt, qyt, beta)
+        e /= z
+        return np.ascontiguousarray(e.T), merit
 
     def hard(self, qt: np.ndarray, qyt: np.ndarray, beta: float) -> tuple[np.ndarray, float]:
         """Encoder of the deterministic-IB update and its objective H(T) − βI(T;Y) proxy."""
@@ -232,12 +280,8 @@ class _Problem:
         return enc, float(-np.dot(self.px, logit[np.arange(self.px.size), f]))
 
     def marginals(self, enc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        qt = self.px @ enc
-        qyt = enc.T @ self.pxy
-        nz = qt > 0
-        qyt[nz] /= qt[nz, None]
-        qyt[~nz] = self.py
-        return qt, qyt
+        """p(t) and p(y|t) of an encoder p(t|x) on the merged rows."""
+        return self._conditional(enc.T @ self._mass)
 
     def measures(self, enc: np.ndarray) -> tuple[float, float, float]:
         """I(X;T), I(T;Y), H(T) of an encoder on the merged rows."""
@@ -276,22 +320,21 @@ def _anderson(prob: _Problem, qt: np.ndarray, qyt: np.ndarray, beta: float, tol:
     merit_prev = math.inf
     best_res, best_it = math.inf, 0
     for it in range(1, max_iter + 1):
-        enc, merit = prob.soft(theta[:nt], theta[nt:].reshape(nt, ny), beta)
+        (a, b), merit = prob.step(theta[:nt], theta[nt:].reshape(nt, ny), beta)
         if merit > merit_prev + 1e-13 * abs(merit_prev) and g_prev is not None:
             # the mixed state raised the free energy: take the plain (monotone) image instead
             theta = g_prev
             d_f.clear()
             d_g.clear()
             f_prev = None
-            enc, merit = prob.soft(theta[:nt], theta[nt:].reshape(nt, ny), beta)
+            (a, b), merit = prob.step(theta[:nt], theta[nt:].reshape(nt, ny), beta)
         merit_prev = merit
-        a, b = prob.marginals(enc)
         g = np.concatenate([a, b.ravel()])
         f = g - theta
         res = float(np.max(np.abs(f)))
         if res < tol:
-            qt, qyt = prob.marginals(enc)
-            return enc, qt, qyt, it, True
+            enc, _ = prob.soft(theta[:nt], theta[nt:].reshape(nt, ny), beta)
+            return enc, a, b, it, True
         if res < best_res:
             best_res, best_it = res, it
         elif it - best_it > STALL:
@@ -341,8 +384,7 @@ def _solve_soft(prob: _Problem, qt: np.ndarray, qyt: np.ndarray, beta: float, to
                           qyt * np.exp(PROBE * rng.standard_normal(qyt.shape)))
         d0 = float(np.max(np.abs(np.concatenate([a - qt, (b - qyt).ravel()]))))
         for _step in range(PROBE_STEPS):
-            e, _ = prob.soft(a, b, beta)
-            a, b = prob.marginals(e)
+            (a, b), _ = prob.step(a, b, beta)
         total += PROBE_STEPS
         d1 = float(np.max(np.abs(np.concatenate([a - qt, (b - qyt).ravel()]))))
         if d1 <= d0:
@@ -371,8 +413,7 @@ def _plain(prob: _Problem, qt: np.ndarray, qyt: np.ndarray, beta: float, tol: fl
     """Plain fixed-point iteration until the change is < tol, or (with ``away_from``) until the
     state is ``ESCAPE_DISTANCE`` away from that saddle."""
     for it in range(1, max_iter + 1):
-        enc, _ = prob.soft(qt, qyt, beta)
-        a, b = prob.marginals(enc)
+        (a, b), _ = prob.step(qt, qyt, beta)
         if away_from is not None:
             if max(np.max(np.abs(a - away_from)), np.max(np.abs(b - away_qyt))) > ESCAPE_DISTANCE:
                 return a, b, it, True
