@@ -371,10 +371,12 @@ def _solve_soft(prob: _Problem, qt: np.ndarray, qyt: np.ndarray, beta: float, to
     Anderson mixing converges to any fixed point, stable or not (above a critical β the
     unsplit solution is a saddle the plain iteration leaves). So after convergence the state is
     nudged by ``PROBE`` and iterated ``PROBE_STEPS`` times without acceleration: if the nudge
-    grew, the fixed point is unstable; plain steps carry the state away from it
-    (``ESCAPE_DISTANCE``) and the accelerated solve resumes, its free-energy safeguard keeping it
-    from returning (at most ``MAX_ESCAPES`` times). The solution with the lower Lagrangian is
-    kept. Skipped when all clusters are in use and distinct (no split left).
+    grew (:func:`_probe_distance`: moves of mass between copies of a cluster are neutral and not
+    counted), the fixed point may be unstable; plain steps carry the state away from it
+    (``ESCAPE_DISTANCE``, :func:`_push`; a transient growth that the plain iteration undoes ends
+    the search) and the accelerated solve resumes, its free-energy safeguard keeping it from
+    returning (at most ``MAX_ESCAPES`` times). The solution with the lower Lagrangian is kept.
+    Skipped when all clusters are in use and distinct (no split left).
     """
     enc, qt, qyt, total, ok = _anderson(prob, qt, qyt, beta, tol, max_iter)
     for _ in range(MAX_ESCAPES):
@@ -390,8 +392,10 @@ def _solve_soft(prob: _Problem, qt: np.ndarray, qyt: np.ndarray, beta: float, to
         if _probe_distance(a, b, qt, qyt, group) <= d0:
             break
         # unstable: follow the plain iteration away from the saddle, then accelerate again
-        a, b, it_push, _ = _plain(prob, a, b, beta, 0.0, ESCAPE_STEPS, qt, qyt)
+        a, b, it_push, left = _push(prob, a, b, beta, qt, qyt, group)
         total += it_push
+        if not left:
+            break  # the plain iteration comes back: the growth was transient
         l1 = _lagrangian(prob, enc, beta)
         enc2, qt2, qyt2, it2, ok2 = _anderson(prob, a, b, beta, tol, max_iter)
         total += it2
@@ -408,19 +412,35 @@ def _solve_soft(prob: _Problem, qt: np.ndarray, qyt: np.ndarray, beta: float, to
 
 
 def _plain(prob: _Problem, qt: np.ndarray, qyt: np.ndarray, beta: float, tol: float, max_iter: int,
-           away_from: np.ndarray | None = None, away_qyt: np.ndarray | None = None,
            ) -> tuple[np.ndarray, np.ndarray, int, bool]:
-    """Plain fixed-point iteration until the change is < tol, or (with ``away_from``) until the
-    state is ``ESCAPE_DISTANCE`` away from that saddle."""
+    """Plain fixed-point iteration until the change is < tol."""
     for it in range(1, max_iter + 1):
         (a, b), _ = prob.step(qt, qyt, beta)
-        if away_from is not None:
-            if max(np.max(np.abs(a - away_from)), np.max(np.abs(b - away_qyt))) > ESCAPE_DISTANCE:
-                return a, b, it, True
-        elif max(np.max(np.abs(a - qt)), np.max(np.abs(b - qyt))) < tol:
+        if max(np.max(np.abs(a - qt)), np.max(np.abs(b - qyt))) < tol:
             return a, b, it, True
         qt, qyt = a, b
     return qt, qyt, max_iter, False
+
+
+def _push(prob: _Problem, a: np.ndarray, b: np.ndarray, beta: float, qt: np.ndarray, qyt: np.ndarray,
+          group: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, bool]:
+    """Plain steps from (a, b) away from the fixed point (qt, qyt): ``(a, b, steps, left)``.
+
+    ``left`` once the state is ``ESCAPE_DISTANCE`` away (distance of :func:`_probe_distance`);
+    not left after ``ESCAPE_STEPS`` steps, or as soon as the distance has shrunk ``PROBE_STEPS``
+    times in a row (the iterates return to the fixed point: its instability was a transient growth).
+    """
+    d_prev, shrinking = _probe_distance(a, b, qt, qyt, group), 0
+    for it in range(1, ESCAPE_STEPS + 1):
+        (a, b), _ = prob.step(a, b, beta)
+        d = _probe_distance(a, b, qt, qyt, group)
+        if d > ESCAPE_DISTANCE:
+            return a, b, it, True
+        shrinking = shrinking + 1 if d < d_prev else 0
+        if shrinking >= PROBE_STEPS:
+            return a, b, it, False
+        d_prev = d
+    return a, b, ESCAPE_STEPS, False
 
 
 def _copies(qyt: np.ndarray) -> np.ndarray:
@@ -435,10 +455,12 @@ def _probe_distance(a: np.ndarray, b: np.ndarray, qt: np.ndarray, qyt: np.ndarra
 
     Mass moved between copies of one cluster (same p(y|t)) is a neutral direction of the IB map:
     the encoder of identical clusters is proportional to p(t), so such a move is neither undone
-    nor amplified. The stability probe measures growth without it.
+    nor amplified. The stability probe measures growth without it, and without p(y|t) of the
+    clusters unused at the fixed point (p(t) ≤ 1e-12: their p(y|t) is free, only their mass counts).
     """
     moved = np.bincount(group, weights=a - qt, minlength=qt.size)
-    return float(max(np.max(np.abs(moved)), np.max(np.abs(b - qyt))))
+    used = qt > 1e-12
+    return float(max(np.max(np.abs(moved)), np.max(np.abs(b[used] - qyt[used]), initial=0.0)))
 
 
 def _distinct_clusters(qt: np.ndarray, qyt: np.ndarray) -> int:
