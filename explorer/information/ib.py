@@ -47,6 +47,8 @@ ANDERSON_DEPTH = 6
 #: size of the nudge and number of plain steps of the stability probe after convergence
 PROBE = 1e-5
 PROBE_STEPS = 25
+#: the probe stops early once the nudge has shrunk below this fraction of its size, still shrinking
+PROBE_DECAY = 1e-2
 MAX_ESCAPES = 3
 #: Anderson iterations without a new smallest residual before its history is dropped
 STALL = 40
@@ -385,11 +387,14 @@ def _solve_soft(prob: _Problem, qt: np.ndarray, qyt: np.ndarray, beta: float, to
         a, b = _normalise(qt + PROBE * rng.random(qt.size),
                           qyt * np.exp(PROBE * rng.standard_normal(qyt.shape)))
         group = _copies(qyt)
-        d0 = _probe_distance(a, b, qt, qyt, group)
+        d0 = d = _probe_distance(a, b, qt, qyt, group)
         for _step in range(PROBE_STEPS):
             (a, b), _ = prob.step(a, b, beta)
-        total += PROBE_STEPS
-        if _probe_distance(a, b, qt, qyt, group) <= d0:
+            total += 1
+            d_prev, d = d, _probe_distance(a, b, qt, qyt, group)
+            if d < PROBE_DECAY * d0 and d < d_prev:
+                break  # the nudge has all but died out: no growth to come back from
+        if d <= d0:
             break
         # unstable: follow the plain iteration away from the saddle, then accelerate again
         a, b, it_push, left = _push(prob, a, b, beta, qt, qyt, group)
