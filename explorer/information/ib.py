@@ -18,10 +18,14 @@ How the sweep is made fast and reliable
 ---------------------------------------
 * The state of an iteration is only :math:`(p(t), p(y|t))` (|T|·(|Y|+1) numbers): the encoder
   is recomputed from it, vectorised over x. Inputs with the same p(y|x) get the same encoder at a
-  fixed point, so they are merged first (exact).
+  fixed point, so they are merged first (exact). One update is two small matrix products and one
+  exponential per (t, x): the term −βH(Y|x) of −βD_KL does not depend on t and cancels in the
+  normalisation, and the new (p(t), p(y|t)) is summed from the unnormalised encoder.
 * Near a phase transition (a cluster splitting) the fixed-point map converges very slowly
   (its Jacobian has an eigenvalue near 1). The iteration is accelerated by Anderson mixing on
-  the small state, safeguarded by a restart whenever the residual grows.
+  the small state, safeguarded by a restart whenever the residual grows. A converged state is
+  probed for instability (Anderson also finds saddles), counting only growth that a split can
+  make: mass moved between identical clusters is a neutral direction, not an instability.
 * Annealing: β increases through ``betas`` and each solution, slightly perturbed, starts the
   next (Slonim 2002); a second sweep runs downward from the largest β; more restarts anneal with
   other perturbations. For each β the lowest :math:`\mathcal L_\beta` is kept. The curve is the
