@@ -18,10 +18,14 @@ How the sweep is made fast and reliable
 ---------------------------------------
 * The state of an iteration is only :math:`(p(t), p(y|t))` (|T|·(|Y|+1) numbers): the encoder
   is recomputed from it, vectorised over x. Inputs with the same p(y|x) get the same encoder at a
-  fixed point, so they are merged first (exact).
+  fixed point, so they are merged first (exact). One update is two small matrix products and one
+  exponential per (t, x): the term −βH(Y|x) of −βD_KL does not depend on t and cancels in the
+  normalisation, and the new (p(t), p(y|t)) is summed from the unnormalised encoder.
 * Near a phase transition (a cluster splitting) the fixed-point map converges very slowly
   (its Jacobian has an eigenvalue near 1). The iteration is accelerated by Anderson mixing on
-  the small state, safeguarded by a restart whenever the residual grows.
+  the small state, safeguarded by a restart whenever the residual grows. A converged state is
+  probed for instability (Anderson also finds saddles), counting only growth that a split can
+  make: mass moved between identical clusters is a neutral direction, not an instability.
 * Annealing: β increases through ``betas`` and each solution, slightly perturbed, starts the
   next (Slonim 2002); a second sweep runs downward from the largest β; more restarts anneal with
   other perturbations. For each β the lowest :math:`\mathcal L_\beta` is kept. The curve is the
@@ -47,6 +51,8 @@ ANDERSON_DEPTH = 6
 #: size of the nudge and number of plain steps of the stability probe after convergence
 PROBE = 1e-5
 PROBE_STEPS = 25
+#: the probe stops early once the nudge has shrunk below this fraction of its size, still shrinking
+PROBE_DECAY = 1e-2
 MAX_ESCAPES = 3
 #: Anderson iterations without a new smallest residual before its history is dropped
 STALL = 40
@@ -207,20 +213,68 @@ class _Problem:
         self.neg_hyx = np.sum(np.where(self.pyx > 0, self.pyx * np.log(np.maximum(self.pyx, LOG_FLOOR)), 0.0),
                               axis=1)
         self.nt = n_clusters
+        self.ny = pxy.shape[1]
+        #: [p(y|x); 1], shape (|Y|+1, |X|): the fixed factor of the exponent of the encoder
+        self._rows = np.vstack([self.pyx.T, np.ones(self.px.size)])
+        #: [p(x, y), p(x)], shape (|X|, |Y|+1): what the encoder sums into (p(t, y), p(t))
+        self._mass = np.column_stack([self.pxy, self.px])
+        self._neg_hyx_mean = float(self.px @ self.neg_hyx)
 
     def divergences(self, qyt: np.ndarray) -> np.ndarray:
         """D[x, t] = KL(p(y|x) ‖ q(y|t))."""
         return self.neg_hyx[:, None] - self.pyx @ np.log(np.maximum(qyt, LOG_FLOOR)).T
 
+    def _weights(self, qt: np.ndarray, qyt: np.ndarray, beta: float) -> tuple[np.ndarray, np.ndarray, float]:
+        r"""Unnormalised encoder, transposed, and the merit: ``(e, z, merit)``.
+
+        :math:`e[t, x] = p(t) e^{-\beta D_{KL}[p(y|x)\|q(y|t)] - c(x)}` with the row shift
+        :math:`c(x)` that makes :math:`\max_t e[t, x] = 1`, :math:`z[x] = \sum_t e[t, x]`, so that
+        :math:`p(t|x) = e[t, x]/z[x]`, and the merit :math:`-\sum_x p(x)\log Z(x,\beta)`.
+        Since :math:`-\beta D_{KL} = \beta\sum_y p(y|x)\log q(y|t) + \beta\,(-H(Y|x))` and the
+        last term does not depend on t, the exponent is one product
+        :math:`[\beta\log q(y|t),\ \log p(t)]\,[p(y|x);\ 1]` of a |T|×(|Y|+1) matrix with a
+        fixed (|Y|+1)×|X| one; the (|T|, |X|) layout makes the sums over t contiguous.
+        """
+        w = np.empty((self.nt, self.ny + 1))
+        np.log(np.maximum(qyt, LOG_FLOOR), out=w[:, :-1])
+        w[:, :-1] *= beta
+        empty = qt <= 0
+        np.log(np.maximum(qt, LOG_FLOOR), out=w[:, -1])
+        e = w @ self._rows
+        if empty.any():
+            e[empty] = -np.inf  # p(t) = 0: exactly no mass, as exp(log 0)
+        m = e.max(axis=0)
+        e -= m
+        np.exp(e, out=e)
+        z = e.sum(axis=0)
+        merit = beta * self._neg_hyx_mean - float(self.px @ (np.log(z) + m))
+        return e, z, merit
+
+    def step(self, qt: np.ndarray, qyt: np.ndarray, beta: float,
+             ) -> tuple[tuple[np.ndarray, np.ndarray], float]:
+        r"""One IB update: ``(p(t), p(y|t))`` of the encoder of ``(qt, qyt)`` and the merit of ``(qt, qyt)``.
+
+        Equal to ``marginals(soft(qt, qyt, beta)[0])`` with ``soft``'s merit, without forming the
+        normalised encoder: :math:`\sum_x p(t|x)\,[p(x,y),\ p(x)] = \sum_x e[t,x]\,[p(x,y),\ p(x)]/z[x]`.
+        """
+        e, z, merit = self._weights(qt, qyt, beta)
+        joint = e @ (self._mass / z[:, None])
+        return self._conditional(joint), merit
+
+    def _conditional(self, joint: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(p(t), p(y|t)) from the (|T|, |Y|+1) array [p(t, y), p(t)] (p(y|t) = p(y) where p(t) = 0)."""
+        qt = joint[:, -1].copy()
+        qyt = joint[:, :-1]
+        nz = qt > 0
+        qyt[nz] /= qt[nz, None]
+        qyt[~nz] = self.py
+        return qt, qyt
+
     def soft(self, qt: np.ndarray, qyt: np.ndarray, beta: float) -> tuple[np.ndarray, float]:
-        """Encoder of the IB update and the merit −Σ p(x) log Z(x)."""
-        with np.errstate(divide="ignore"):
-            logit = np.log(qt)[None, :] - beta * self.divergences(qyt)
-        m = logit.max(axis=1, keepdims=True)
-        enc = np.exp(logit - m)
-        z = enc.sum(axis=1, keepdims=True)
-        enc /= z
-        return enc, float(-np.dot(self.px, (np.log(z) + m)[:, 0]))
+        """Encoder of the IB update, shape (|X|, |T|), and the merit −Σ p(x) log Z(x)."""
+        e, z, merit = self._weights(qt, qyt, beta)
+        e /= z
+        return np.ascontiguousarray(e.T), merit
 
     def hard(self, qt: np.ndarray, qyt: np.ndarray, beta: float) -> tuple[np.ndarray, float]:
         """Encoder of the deterministic-IB update and its objective H(T) − βI(T;Y) proxy."""
@@ -232,12 +286,8 @@ class _Problem:
         return enc, float(-np.dot(self.px, logit[np.arange(self.px.size), f]))
 
     def marginals(self, enc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        qt = self.px @ enc
-        qyt = enc.T @ self.pxy
-        nz = qt > 0
-        qyt[nz] /= qt[nz, None]
-        qyt[~nz] = self.py
-        return qt, qyt
+        """p(t) and p(y|t) of an encoder p(t|x) on the merged rows."""
+        return self._conditional(enc.T @ self._mass)
 
     def measures(self, enc: np.ndarray) -> tuple[float, float, float]:
         """I(X;T), I(T;Y), H(T) of an encoder on the merged rows."""
@@ -276,22 +326,21 @@ def _anderson(prob: _Problem, qt: np.ndarray, qyt: np.ndarray, beta: float, tol:
     merit_prev = math.inf
     best_res, best_it = math.inf, 0
     for it in range(1, max_iter + 1):
-        enc, merit = prob.soft(theta[:nt], theta[nt:].reshape(nt, ny), beta)
+        (a, b), merit = prob.step(theta[:nt], theta[nt:].reshape(nt, ny), beta)
         if merit > merit_prev + 1e-13 * abs(merit_prev) and g_prev is not None:
             # the mixed state raised the free energy: take the plain (monotone) image instead
             theta = g_prev
             d_f.clear()
             d_g.clear()
             f_prev = None
-            enc, merit = prob.soft(theta[:nt], theta[nt:].reshape(nt, ny), beta)
+            (a, b), merit = prob.step(theta[:nt], theta[nt:].reshape(nt, ny), beta)
         merit_prev = merit
-        a, b = prob.marginals(enc)
         g = np.concatenate([a, b.ravel()])
         f = g - theta
         res = float(np.max(np.abs(f)))
         if res < tol:
-            qt, qyt = prob.marginals(enc)
-            return enc, qt, qyt, it, True
+            enc, _ = prob.soft(theta[:nt], theta[nt:].reshape(nt, ny), beta)
+            return enc, a, b, it, True
         if res < best_res:
             best_res, best_it = res, it
         elif it - best_it > STALL:
@@ -328,10 +377,12 @@ def _solve_soft(prob: _Problem, qt: np.ndarray, qyt: np.ndarray, beta: float, to
     Anderson mixing converges to any fixed point, stable or not (above a critical β the
     unsplit solution is a saddle the plain iteration leaves). So after convergence the state is
     nudged by ``PROBE`` and iterated ``PROBE_STEPS`` times without acceleration: if the nudge
-    grew, the fixed point is unstable; plain steps carry the state away from it
-    (``ESCAPE_DISTANCE``) and the accelerated solve resumes, its free-energy safeguard keeping it
-    from returning (at most ``MAX_ESCAPES`` times). The solution with the lower Lagrangian is
-    kept. Skipped when all clusters are in use and distinct (no split left).
+    grew (:func:`_probe_distance`: moves of mass between copies of a cluster are neutral and not
+    counted), the fixed point may be unstable; plain steps carry the state away from it
+    (``ESCAPE_DISTANCE``, :func:`_push`; a transient growth that the plain iteration undoes ends
+    the search) and the accelerated solve resumes, its free-energy safeguard keeping it from
+    returning (at most ``MAX_ESCAPES`` times). The solution with the lower Lagrangian is kept.
+    Skipped when all clusters are in use and distinct (no split left).
     """
     enc, qt, qyt, total, ok = _anderson(prob, qt, qyt, beta, tol, max_iter)
     for _ in range(MAX_ESCAPES):
@@ -339,17 +390,21 @@ def _solve_soft(prob: _Problem, qt: np.ndarray, qyt: np.ndarray, beta: float, to
             break  # every cluster in use and distinct: no split left to find
         a, b = _normalise(qt + PROBE * rng.random(qt.size),
                           qyt * np.exp(PROBE * rng.standard_normal(qyt.shape)))
-        d0 = float(np.max(np.abs(np.concatenate([a - qt, (b - qyt).ravel()]))))
+        group = _copies(qyt)
+        d0 = d = _probe_distance(a, b, qt, qyt, group)
         for _step in range(PROBE_STEPS):
-            e, _ = prob.soft(a, b, beta)
-            a, b = prob.marginals(e)
-        total += PROBE_STEPS
-        d1 = float(np.max(np.abs(np.concatenate([a - qt, (b - qyt).ravel()]))))
-        if d1 <= d0:
+            (a, b), _ = prob.step(a, b, beta)
+            total += 1
+            d_prev, d = d, _probe_distance(a, b, qt, qyt, group)
+            if d < PROBE_DECAY * d0 and d < d_prev:
+                break  # the nudge has all but died out: no growth to come back from
+        if d <= d0:
             break
         # unstable: follow the plain iteration away from the saddle, then accelerate again
-        a, b, it_push, _ = _plain(prob, a, b, beta, 0.0, ESCAPE_STEPS, qt, qyt)
+        a, b, it_push, left = _push(prob, a, b, beta, qt, qyt, group)
         total += it_push
+        if not left:
+            break  # the plain iteration comes back: the growth was transient
         l1 = _lagrangian(prob, enc, beta)
         enc2, qt2, qyt2, it2, ok2 = _anderson(prob, a, b, beta, tol, max_iter)
         total += it2
@@ -366,20 +421,55 @@ def _solve_soft(prob: _Problem, qt: np.ndarray, qyt: np.ndarray, beta: float, to
 
 
 def _plain(prob: _Problem, qt: np.ndarray, qyt: np.ndarray, beta: float, tol: float, max_iter: int,
-           away_from: np.ndarray | None = None, away_qyt: np.ndarray | None = None,
            ) -> tuple[np.ndarray, np.ndarray, int, bool]:
-    """Plain fixed-point iteration until the change is < tol, or (with ``away_from``) until the
-    state is ``ESCAPE_DISTANCE`` away from that saddle."""
+    """Plain fixed-point iteration until the change is < tol."""
     for it in range(1, max_iter + 1):
-        enc, _ = prob.soft(qt, qyt, beta)
-        a, b = prob.marginals(enc)
-        if away_from is not None:
-            if max(np.max(np.abs(a - away_from)), np.max(np.abs(b - away_qyt))) > ESCAPE_DISTANCE:
-                return a, b, it, True
-        elif max(np.max(np.abs(a - qt)), np.max(np.abs(b - qyt))) < tol:
+        (a, b), _ = prob.step(qt, qyt, beta)
+        if max(np.max(np.abs(a - qt)), np.max(np.abs(b - qyt))) < tol:
             return a, b, it, True
         qt, qyt = a, b
     return qt, qyt, max_iter, False
+
+
+def _push(prob: _Problem, a: np.ndarray, b: np.ndarray, beta: float, qt: np.ndarray, qyt: np.ndarray,
+          group: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, bool]:
+    """Plain steps from (a, b) away from the fixed point (qt, qyt): ``(a, b, steps, left)``.
+
+    ``left`` once the state is ``ESCAPE_DISTANCE`` away (distance of :func:`_probe_distance`);
+    not left after ``ESCAPE_STEPS`` steps, or as soon as the distance has shrunk ``PROBE_STEPS``
+    times in a row (the iterates return to the fixed point: its instability was a transient growth).
+    """
+    d_prev, shrinking = _probe_distance(a, b, qt, qyt, group), 0
+    for it in range(1, ESCAPE_STEPS + 1):
+        (a, b), _ = prob.step(a, b, beta)
+        d = _probe_distance(a, b, qt, qyt, group)
+        if d > ESCAPE_DISTANCE:
+            return a, b, it, True
+        shrinking = shrinking + 1 if d < d_prev else 0
+        if shrinking >= PROBE_STEPS:
+            return a, b, it, False
+        d_prev = d
+    return a, b, ESCAPE_STEPS, False
+
+
+def _copies(qyt: np.ndarray) -> np.ndarray:
+    """Label of each cluster; clusters with the same p(y|t) (within 1e-6) share the first one's."""
+    d = np.max(np.abs(qyt[:, None, :] - qyt[None, :, :]), axis=2)
+    return np.argmax(d < 1e-6, axis=1)
+
+
+def _probe_distance(a: np.ndarray, b: np.ndarray, qt: np.ndarray, qyt: np.ndarray,
+                    group: np.ndarray) -> float:
+    """Sup distance of the state (a, b) from the fixed point (qt, qyt), with p(t) summed over copies.
+
+    Mass moved between copies of one cluster (same p(y|t)) is a neutral direction of the IB map:
+    the encoder of identical clusters is proportional to p(t), so such a move is neither undone
+    nor amplified. The stability probe measures growth without it, and without p(y|t) of the
+    clusters unused at the fixed point (p(t) ≤ 1e-12: their p(y|t) is free, only their mass counts).
+    """
+    moved = np.bincount(group, weights=a - qt, minlength=qt.size)
+    used = qt > 1e-12
+    return float(max(np.max(np.abs(moved)), np.max(np.abs(b[used] - qyt[used]), initial=0.0)))
 
 
 def _distinct_clusters(qt: np.ndarray, qyt: np.ndarray) -> int:
