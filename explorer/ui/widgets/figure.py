@@ -42,6 +42,7 @@ import plotly.graph_objects as go
 import traitlets
 
 from explorer.ui.widgets import plotly_esm
+from explorer.ui.widgets.tasks import kernel_loop
 
 __all__ = ["FigureSlot"]
 
@@ -87,11 +88,7 @@ def _empty_spare(trace: Any) -> bool:
 
 def _kernel_call_later() -> Callable[[float, Callable[[], None]], Any] | None:
     """``(seconds, fn)`` on the running kernel's event loop (the widgets' thread), or None."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython ships with ipywidgets
-        return None
-    loop = getattr(getattr(get_ipython(), "kernel", None), "io_loop", None)
+    loop = kernel_loop()
     return None if loop is None else loop.call_later
 
 

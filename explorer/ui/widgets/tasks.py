@@ -42,7 +42,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Cancelled", "Job", "LatestRunner", "ui_thread_dispatch"]
+__all__ = ["Cancelled", "Job", "LatestRunner", "kernel_loop", "ui_thread_dispatch"]
 
 Dispatch = Callable[[Callable[[], None]], None]
 _RUNNERS: weakref.WeakSet = weakref.WeakSet()
@@ -68,15 +68,20 @@ class Cancelled(Exception):
     """Raised inside the work by :meth:`Job.check` once a newer request superseded it."""
 
 
-def ui_thread_dispatch() -> Dispatch | None:
-    """``fn -> None`` scheduling ``fn`` on the running kernel's main event loop, or ``None``
-    outside a kernel."""
+def kernel_loop() -> Any | None:
+    """The running kernel's main event loop (tornado; the thread that handles the widgets'
+    messages), or ``None`` outside a kernel."""
     try:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover - IPython ships with ipywidgets
         return None
-    shell = get_ipython()
-    loop = getattr(getattr(shell, "kernel", None), "io_loop", None)
+    return getattr(getattr(get_ipython(), "kernel", None), "io_loop", None)
+
+
+def ui_thread_dispatch() -> Dispatch | None:
+    """``fn -> None`` scheduling ``fn`` on the running kernel's main event loop, or ``None``
+    outside a kernel."""
+    loop = kernel_loop()
     return None if loop is None else loop.add_callback
 
 
