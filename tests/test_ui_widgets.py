@@ -333,6 +333,10 @@ def test_plotly_bundle_travels_once_per_kernel_not_once_per_figure():
     assert a._dx_key and b._dx_key and a._dx_key != b._dx_key
     state = a.get_state()  # what the browser receives with the model
     assert state["_dx_bundle"] == holder.model_id and len(state["_esm"]) < 2_000
+    closed_id = holder.model_id
+    holder.close()  # (as Widget.close_all() would): the next figure gets a live bundle widget
+    c = FigureSlot("dx-c").show(go.Figure([go.Scatter(y=[1])]))
+    assert c._dx_bundle == plotly_esm.bundle().model_id != closed_id
 
 
 def test_figure_slot_replaces_the_widget_only_when_the_trace_types_change():

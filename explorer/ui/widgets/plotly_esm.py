@@ -72,10 +72,21 @@ class PlotlyBundle(anywidget.AnyWidget):
     source = traitlets.Unicode("").tag(sync=True)
 
 
-@functools.cache
+_bundle: PlotlyBundle | None = None
+
+
 def bundle() -> PlotlyBundle:
-    """This kernel's bundle widget, created on first use."""
-    return PlotlyBundle(source=BUNDLE.read_text(encoding="utf-8"))
+    """This kernel's bundle widget, created on first use (and again if it was closed, e.g. by
+    ``ipywidgets.Widget.close_all()``)."""
+    global _bundle
+    if _bundle is None or _bundle.comm is None:
+        _bundle = PlotlyBundle(source=_source())
+    return _bundle
+
+
+@functools.cache
+def _source() -> str:
+    return BUNDLE.read_text(encoding="utf-8")
 
 
 def new_key() -> str:
