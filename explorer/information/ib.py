@@ -477,9 +477,7 @@ def _distinct_clusters(qt: np.ndarray, qyt: np.ndarray) -> int:
     used = qyt[qt > 1e-12]
     if used.shape[0] <= 1:
         return used.shape[0]
-    d = np.max(np.abs(used[:, None, :] - used[None, :, :]), axis=2)
-    close = d < 1e-6
-    return int(np.sum(~np.any(np.triu(close, 1), axis=0)))
+    return int(np.sum(_copies(used) == np.arange(used.shape[0])))  # each copy group's first member
 
 
 def _lagrangian(prob: _Problem, enc: np.ndarray, beta: float) -> float:
