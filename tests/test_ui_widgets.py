@@ -405,6 +405,7 @@ def test_figure_slot_renews_a_widget_whose_browser_stopped_answering():
     with slot.batch() as fig:  # a stalled batch edit is drawn in a new widget too
         fig.data[0].y = [9]
     assert slot.widget is not fresh and list(slot.widget.data[0].y) == [9] and slot.renewed == 2
+    assert len(slot.widget.data) == 2  # the spare trace not doubled
 
 
 def test_figure_slot_renews_a_stalled_widget_even_if_no_later_figure_comes():

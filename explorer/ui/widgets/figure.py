@@ -141,7 +141,7 @@ class FigureSlot:
         if not self.fits(fig):
             return self._create(fig)
         if self._stalled():
-            return self._create(fig)
+            return self._renew(fig)
         w = self.widget
         new = list(fig.data)
         before = self._edit_ids()
@@ -189,9 +189,9 @@ class FigureSlot:
         if self.widget is None:
             raise RuntimeError("FigureSlot.batch() before the first show(): nothing to update")
         if self._stalled():  # edit a copy of the current figure, drawn in a new widget below
-            renewed = go.Figure(self.widget)
+            renewed = self._current()
             yield renewed
-            self._create(renewed)
+            self._renew(renewed)
             return
         before = self._edit_ids()
         with self.widget.batch_update():
@@ -221,10 +221,7 @@ class FigureSlot:
     def _check_stall(self) -> None:
         """Still unanswered: draw the current figure in a new widget."""
         if self.widget is not None and self._stalled():
-            fig = go.Figure(self.widget)
-            while len(fig.data) > 1 and _empty_spare(fig.data[-1]):  # _create adds spare ones again
-                fig.data = fig.data[:-1]
-            self._create(fig)
+            self._renew(self._current())
 
     def _stalled(self) -> bool:
         """Whether the browser, which answered every edit before, has left one unanswered for
@@ -232,10 +229,19 @@ class FigureSlot:
         applying updates, whatever the cause), so the next figure goes to a new widget, drawn
         from the full state."""
         since = self._unanswered_since
-        if since is None or self._clock() - since < STALL_SECONDS:
-            return False
+        return since is not None and self._clock() - since >= STALL_SECONDS
+
+    def _current(self) -> go.Figure:
+        """A copy of the widget's figure without its unused spare traces (``_create`` adds them)."""
+        fig = go.Figure(self.widget)
+        while len(fig.data) > 1 and _empty_spare(fig.data[-1]):
+            fig.data = fig.data[:-1]
+        return fig
+
+    def _renew(self, fig: go.Figure) -> go.FigureWidget:
+        """Draw ``fig`` in a new widget because the browser stopped answering the old one."""
         self.renewed += 1
-        return True
+        return self._create(fig)
 
     def _sync_state(self) -> None:
         """Keep the full-state traits current: sent until the browser has drawn the figure,
