@@ -68,9 +68,9 @@ class ModeSeeking:
         self.errors = ErrorBox()
         self.status = status_line()
         self.runner = LatestRunner(self.errors, background=background, name="dx-fit")
-        # the page's first fits run before it is shown, so that its figure is created with them:
-        # anywidget gives a FigureWidget 2 s to initialise in the browser, and on a loaded machine
-        # one that misses it stays at the state it was created with (updates are not drawn)
+        # the page's first fits run before it is shown, so that its figure is created with them
+        # and the first render shows them without waiting for updates (a figure that missed
+        # anywidget's 2 s initialisation used to keep its first state; see ui/widgets/plotly_esm.py)
         self._inline = LatestRunner(self.errors, background=False, name="dx-fit-first")
         self._building = True
         self._note = ""  # what the last edit on the plot did, kept under the fits' status
