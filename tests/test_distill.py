@@ -271,6 +271,17 @@ def test_metrics_report_every_registry_divergence(three_peaks):
     assert m.hallucination == 0.0 and m.n_modes == 3
 
 
+def test_metrics_leave_a_slow_divergence_out_of_a_large_summary_and_say_so():
+    t = teachers.peaks(300, heights=(1.0, 0.6, 0.3), width=10.0).probs
+    s = np.full(300, 1 / 300)
+    m = metrics.evaluate(t, s)
+    slow = [n for n in dv.names() if (dv.get(n).max_summary_atoms or 300) < 300]
+    assert slow == ["sinkhorn"]  # ε = 0.5 on (i − j)² over 300 tokens: minutes of Sinkhorn sweeps
+    assert set(m.divergences) == set(dv.names()) - set(slow)
+    assert "S_ε left out at 300 tokens" in m.note
+    assert "S_ε" not in metrics.evaluate(t[::3] / t[::3].sum(), s[::3] * 3).note  # 100 tokens: all
+
+
 # -- teachers -------------------------------------------------------------------------------------
 def test_text_file_checksum_size_and_readme():
     raw = (REPO / "data" / teachers.TEXT_FILE).read_bytes()

@@ -186,7 +186,8 @@ def evaluate(teacher: Any, student: Any, *, ordered: bool = True, positions: Any
              params: Mapping[str, Mapping[str, float]] | None = None) -> DistillMetrics:
     """All metrics of ``student`` against ``teacher`` (arrays of shape (V,) or (C, V)).
 
-    ``which``: registry divergences to report (default: every one in ``explorer.divergences``);
+    ``which``: registry divergences to report (default: every one in ``explorer.divergences``, except
+    an entry whose ``max_summary_atoms`` is below V: the note names it);
     ``params`` their parameters (e.g. ``{"alpha": {"alpha": 0.3}}``).
     """
     from dataclasses import replace
@@ -201,7 +202,11 @@ def evaluate(teacher: Any, student: Any, *, ordered: bool = True, positions: Any
     x = np.arange(v, dtype=float) if positions is None else np.asarray(positions, dtype=float)
     w = np.full(t.shape[0], 1.0 / t.shape[0]) if weights is None else np.asarray(weights, dtype=float)
     w = w / w.sum()
-    which = list(dv.names()) if which is None else list(which)
+    left_out: list[str] = []
+    if which is None:
+        which = [n for n in dv.names() if (dv.get(n).max_summary_atoms or v) >= v]
+        left_out = [dv.get(n).label for n in dv.names() if n not in which]
+    which = list(which)
     params = params or {}
     pos = x if ordered else None
     ell = length if length is not None else DEFAULT_LENGTH * float(x.max() - x.min())
@@ -227,5 +232,7 @@ def evaluate(teacher: Any, student: Any, *, ordered: bool = True, positions: Any
         mode_recall=float(np.dot(w, recall)), n_modes=n_modes, hallucination=float(np.dot(w, halluc)),
         divergences=divs,
         note=("Vendi with K = I (exp of entropy)" if not ordered else
-              f"Vendi with a Gaussian kernel of length {ell:g}") + f"; recall share {share:g}",
+              f"Vendi with a Gaussian kernel of length {ell:g}") + f"; recall share {share:g}"
+             + (f"; {', '.join(left_out)} left out at {v} tokens (slow there; pass which= to include)"
+                if left_out else ""),
     )

@@ -90,7 +90,9 @@ class Divergence:
     ``weight(log_r, **params)`` its gradient weight ``log h(r)``, ``h(r) = r² f''(r)`` (f-distill).
     ``short_name`` names the entry next to its parameter's symbol where the label already holds
     that symbol ('ε (Sinkhorn)', not 'ε (S_ε)'); ``max_interactive_samples`` caps the sample
-    sizes an interactive study of the sample estimator uses (O(n²) per iteration for Sinkhorn).
+    sizes an interactive study of the sample estimator uses (O(n²) per iteration for Sinkhorn);
+    ``max_summary_atoms`` the number of atoms above which a summary over every entry (the
+    distillation metrics' default) leaves this one out (asked for by name, it is still computed).
     """
 
     name: str
@@ -123,6 +125,7 @@ class Divergence:
     fit: FitSupport = FitSupport()
     short_name: str = ""
     max_interactive_samples: int | None = None
+    max_summary_atoms: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", ParamSet(self.params))
