@@ -109,6 +109,8 @@ def _xlogratio(w: Any, lw: Any, lm: Any) -> Any:
     import torch
 
     pos = w > 0
+    if bool(pos.all()):  # the common case (a student, a floored teacher): 1 op instead of 7, same value
+        return (w * (lw - lm)).sum(-1)
     lw_safe = torch.where(pos, lw, torch.zeros_like(lw))
     lm_safe = torch.where(pos, lm, torch.zeros_like(lm))
     return torch.where(pos, w * (lw_safe - lm_safe), torch.zeros_like(w)).sum(-1)
