@@ -89,6 +89,11 @@ PAGES = {
         "02_mode_seeking.ipynb", root=".dx-mode-seeking", plot=".js-plotly-plot",
         slider='[class*="dx-t-"] .noUi-handle, .noUi-handle',
     ),
+    "kde": Page("03_kde.ipynb", root=".dx-kde", plot=".js-plotly-plot", slider=".noUi-handle"),
+    "information": Page("04_information_bottleneck.ipynb", root=".dx-information", plot=".js-plotly-plot",
+                        slider=".noUi-handle"),
+    "distillation": Page("05_distillation_alignment.ipynb", root=".dx-distill-lab", plot=".js-plotly-plot",
+                         slider=".noUi-handle"),
 }
 
 JS_READY = """([root, plot]) => {
@@ -516,7 +521,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--visitors", type=int, default=3, help="simultaneous visitors per page (default 3)")
     parser.add_argument("--moves", type=int, default=5, help="slider moves per visitor (default 5)")
     parser.add_argument("--pages", default="index,calculator,mode_seeking",
-                        help=f"comma-separated, from {', '.join(PAGES)} (default: all)")
+                        help=f"comma-separated, from {', '.join(PAGES)} "
+                        "(default: index, calculator, mode_seeking)")
     parser.add_argument("--timeout", type=float, default=600, help="whole run, seconds (default 600)")
     parser.add_argument("--op-timeout", type=float, default=120,
                         help="one render or one move, seconds (default 120)")
