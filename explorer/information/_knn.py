@@ -24,6 +24,9 @@ Entropy (Kozachenko & Leonenko 1987; max-norm balls of volume :math:`(2\varepsil
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from scipy.spatial import cKDTree
 from scipy.spatial.distance import cdist
@@ -33,11 +36,11 @@ __all__ = ["kl_entropy", "ksg", "ross"]
 
 #: relative jitter that breaks exact ties (repeated values make k-NN distances zero)
 JITTER = 1e-10
-#: threads for the tree queries (scipy splits the query points; -1: every core)
+#: threads for the tree queries and the blocked counts (-1: every core)
 WORKERS = -1
 #: query rows per block of exact distances in the d-D marginal counts
 _BLOCK = 32
-#: most distances held at once by a block (8 bytes each: 64 MB); larger n use the tree
+#: most distances held at once by a block (8 bytes each: 64 MB a thread); larger n use the tree
 _BLOCK_ELEMENTS = 2**23
 
 
@@ -78,6 +81,10 @@ def _count_within(a: np.ndarray, r: np.ndarray, strict: bool) -> np.ndarray:
     return tree.query_ball_point(a, rr, p=np.inf, return_length=True, workers=WORKERS).astype(float) - 1.0
 
 
+def _workers() -> int:
+    return (os.cpu_count() or 1) if WORKERS == -1 else max(1, WORKERS)
+
+
 def _count_within_blocks(a: np.ndarray, r: np.ndarray, block: int = _BLOCK, slabs: int = 10) -> np.ndarray:
     """Rows of ``a`` (n, d ≥ 2) within max-norm distance ``r[i]`` (≤) of row i, self included.
 
@@ -86,7 +93,7 @@ def _count_within_blocks(a: np.ndarray, r: np.ndarray, block: int = _BLOCK, slab
     coordinate also lies in the block's box, and the distances to those are computed exactly
     (``cdist``, the same ``max |a_jd - a_id|`` a k-d tree compares). Queries are grouped into
     compact blocks (slabs of the first coordinate, each sorted by the second) so that the box is
-    small. Memory: ``block`` × n distances at most.
+    small. Memory: ``block`` × n distances at most per thread (``WORKERS``).
     """
     n, d = a.shape
     order = np.argsort(a[:, 0], kind="stable")
@@ -106,16 +113,27 @@ def _count_within_blocks(a: np.ndarray, r: np.ndarray, block: int = _BLOCK, slab
     win_lo = np.minimum.reduceat(lo[queries], starts)
     win_hi = np.maximum.reduceat(hi[queries], starts)
     counts = np.empty(n, dtype=np.int64)
-    for b, st in enumerate(starts):
-        l, h = win_lo[b], win_hi[b]
-        keep = cols[1, l:h] >= box_lo[b, 1]
-        keep &= cols[1, l:h] <= box_hi[b, 1]
-        for j in range(2, d):
-            keep &= cols[j, l:h] >= box_lo[b, j]
-            keep &= cols[j, l:h] <= box_hi[b, j]
-        qi = queries[st:st + block]
-        dist = cdist(q_all[st:st + block], s[l + np.flatnonzero(keep)], "chebyshev")
-        counts[qi] = np.count_nonzero(dist <= rs[qi, None], axis=1)
+
+    def count(blocks: range) -> None:
+        for b in blocks:
+            l, h = win_lo[b], win_hi[b]
+            keep = cols[1, l:h] >= box_lo[b, 1]
+            keep &= cols[1, l:h] <= box_hi[b, 1]
+            for j in range(2, d):
+                keep &= cols[j, l:h] >= box_lo[b, j]
+                keep &= cols[j, l:h] <= box_hi[b, j]
+            st = starts[b]
+            qi = queries[st:st + block]
+            dist = cdist(q_all[st:st + block], s[l + np.flatnonzero(keep)], "chebyshev")
+            counts[qi] = np.count_nonzero(dist <= rs[qi, None], axis=1)
+
+    # cdist and the numpy masks release the GIL: threads take interleaved blocks (disjoint rows)
+    workers = min(_workers(), len(starts) // 16)   # small problems: no pool
+    if workers > 1:
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(count, [range(w, len(starts), workers) for w in range(workers)]))
+    else:
+        count(range(len(starts)))
     out = np.empty(n, dtype=np.int64)
     out[order] = counts
     return out
