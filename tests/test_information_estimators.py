@@ -122,6 +122,34 @@ def test_ksg_low_bias_3d():
     assert info.mutual_information(x, y, "ksg").value == pytest.approx(-1.5 * math.log(1 - 0.36), rel=0.12)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_ksg_marginal_counts_equal_brute_force(seed):
+    """The blocked sorted-window counts against all n² max-norm distances, ties on the radius included."""
+    from explorer.information import _knn
+
+    rng = np.random.default_rng(seed)
+    n, dx, dy = int(rng.integers(40, 400)), int(rng.integers(1, 6)), int(rng.integers(2, 6))
+    x = rng.standard_normal((n, dx))
+    y = 0.5 * x[:, :1] + rng.standard_normal((n, dy))
+    if seed % 2:
+        y = rng.integers(0, 3, (n, dy)).astype(float)
+    if seed % 3 == 0:
+        x = np.round(x)   # discrete values: ties everywhere (the jitter of _prepare breaks them)
+    xs, ys = _knn._prepare(x, rng, True), _knn._prepare(y, rng, True)
+    dist = lambda a: np.abs(a[:, None, :] - a[None, :, :]).max(axis=2)  # noqa: E731
+    k = int(rng.integers(1, 6))
+    eps = np.sort(np.maximum(dist(xs), dist(ys)), axis=1)[:, k]   # k-th neighbour in the joint space
+    assert np.array_equal(eps, _knn._kth_distance(np.hstack([xs, ys]), k))
+    for a in (xs, ys):
+        strict = (dist(a) < eps[:, None]).sum(axis=1) - 1
+        loose = (dist(a) <= eps[:, None]).sum(axis=1) - 1
+        assert np.any(strict != loose)   # some radius is a marginal distance: the inequality matters
+        assert np.array_equal(_knn._count_within(a, eps, strict=True), strict)
+        assert np.array_equal(_knn._count_within(a, eps, strict=False), loose)
+        if a.shape[1] > 1:   # many tiny blocks and slabs
+            assert np.array_equal(_knn._count_within_blocks(a, eps, block=3, slabs=7), loose + 1)
+
+
 def test_lossy_compresses_then_estimates():
     rng = np.random.default_rng(9)
     z = rng.standard_normal((1500, 1))

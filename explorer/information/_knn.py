@@ -1,4 +1,4 @@
-r"""k-nearest-neighbour estimators on a k-d tree (``scipy.spatial.cKDTree``), no O(n²) memory.
+r"""k-nearest-neighbour estimators (max-norm), no O(n²) memory.
 
 KSG (Kraskov, Stögbauer & Grassberger 2004, Phys. Rev. E 69:066138, estimator 1):
 
@@ -7,7 +7,9 @@ KSG (Kraskov, Stögbauer & Grassberger 2004, Phys. Rev. E 69:066138, estimator 1
 with :math:`\varepsilon_i` the max-norm distance of sample i to its k-th neighbour in the joint
 space and :math:`n_x(i)` (:math:`n_y(i)`) the number of samples strictly closer than
 :math:`\varepsilon_i` in the x (y) space. 1-D marginal counts use two binary searches on the
-sorted values; d-D ones a ball count on a tree. Tree queries use every core (``WORKERS``).
+sorted values; d-D ones exact distances to the candidates of blocks of queries, the rows sorted
+by their first coordinate (a k-d tree above ``_BLOCK_ELEMENTS / _BLOCK`` samples). k-th
+neighbour distances come from a k-d tree (``scipy.spatial.cKDTree``, every core: ``WORKERS``).
 
 Continuous x, discrete y (Ross 2014, PLoS ONE 9:e87357):
 
@@ -22,16 +24,24 @@ Entropy (Kozachenko & Leonenko 1987; max-norm balls of volume :math:`(2\varepsil
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from scipy.spatial import cKDTree
+from scipy.spatial.distance import cdist
 from scipy.special import digamma
 
 __all__ = ["kl_entropy", "ksg", "ross"]
 
 #: relative jitter that breaks exact ties (repeated values make k-NN distances zero)
 JITTER = 1e-10
-#: threads for the tree queries (scipy splits the query points; -1: every core)
+#: threads for the tree queries and the blocked counts (-1: every core)
 WORKERS = -1
+#: query rows per block of exact distances in the d-D marginal counts
+_BLOCK = 32
+#: most distances held at once by a block (8 bytes each: 64 MB a thread); larger n use the tree
+_BLOCK_ELEMENTS = 2**23
 
 
 def _prepare(a: np.ndarray, rng: np.random.Generator, standardise: bool) -> np.ndarray:
@@ -46,7 +56,14 @@ def _prepare(a: np.ndarray, rng: np.random.Generator, standardise: bool) -> np.n
 
 
 def _count_within(a: np.ndarray, r: np.ndarray, strict: bool) -> np.ndarray:
-    """Number of rows of ``a`` within max-norm distance ``r[i]`` of row i, self excluded."""
+    """Number of rows of ``a`` within max-norm distance ``r[i]`` of row i, self excluded.
+
+    ``strict`` counts distances < ``r[i]``, otherwise ≤. 1-D: two binary searches on the sorted
+    values; d-D: blocked exact distances on the rows sorted by their first coordinate
+    (:func:`_count_within_blocks`; 2-6x faster than a k-d tree ball count up to n = 1e5 because
+    KSG radii are wide: a 5-D marginal ball holds ~1 % of the samples and reaches ~40 % of them
+    along each axis), or a tree when n is too large for blocks of ``_BLOCK`` rows.
+    """
     if a.shape[1] == 1:
         s = np.sort(a[:, 0])
         v = a[:, 0]
@@ -57,9 +74,69 @@ def _count_within(a: np.ndarray, r: np.ndarray, strict: bool) -> np.ndarray:
             hi = np.searchsorted(s, v + r, side="right")
             lo = np.searchsorted(s, v - r, side="left")
         return (hi - lo - 1).astype(float)
-    tree = cKDTree(a)
     rr = np.nextafter(r, 0.0) if strict else r
+    if a.shape[0] * _BLOCK <= _BLOCK_ELEMENTS:
+        return _count_within_blocks(a, rr).astype(float) - 1.0
+    tree = cKDTree(a)
     return tree.query_ball_point(a, rr, p=np.inf, return_length=True, workers=WORKERS).astype(float) - 1.0
+
+
+def _workers() -> int:
+    return (os.cpu_count() or 1) if WORKERS == -1 else max(1, WORKERS)
+
+
+def _count_within_blocks(a: np.ndarray, r: np.ndarray, block: int = _BLOCK, slabs: int = 10) -> np.ndarray:
+    """Rows of ``a`` (n, d ≥ 2) within max-norm distance ``r[i]`` (≤) of row i, self included.
+
+    The rows are sorted by the first coordinate: the candidates of a block of queries are the
+    contiguous run whose first coordinate lies within ``r`` of one of them, kept if every other
+    coordinate also lies in the block's box, and the distances to those are computed exactly
+    (``cdist``, the same ``max |a_jd - a_id|`` a k-d tree compares). Queries are grouped into
+    compact blocks (slabs of the first coordinate, each sorted by the second) so that the box is
+    small. Memory: ``block`` × n distances at most per thread (``WORKERS``).
+    """
+    n, d = a.shape
+    order = np.argsort(a[:, 0], kind="stable")
+    s, rs = a[order], r[order]
+    cols = np.ascontiguousarray(s.T)
+    # widen the pruning bounds far beyond rounding; the kept candidates are then tested exactly
+    pad = 1e-9 * (np.abs(s).max() + rs.max())
+    lo = np.searchsorted(cols[0], cols[0] - rs - pad, side="left")
+    hi = np.searchsorted(cols[0], cols[0] + rs + pad, side="right")
+    # query order: slabs of consecutive rows (by first coordinate), each sorted by the second
+    queries = np.concatenate([part[np.argsort(s[part, 1], kind="stable")]
+                              for part in np.array_split(np.arange(n), slabs)])
+    starts = np.arange(0, n, block)
+    q_all = s[queries]
+    box_lo = np.minimum.reduceat(q_all - rs[queries, None], starts, axis=0) - pad
+    box_hi = np.maximum.reduceat(q_all + rs[queries, None], starts, axis=0) + pad
+    win_lo = np.minimum.reduceat(lo[queries], starts)
+    win_hi = np.maximum.reduceat(hi[queries], starts)
+    counts = np.empty(n, dtype=np.int64)
+
+    def count(blocks: range) -> None:
+        for b in blocks:
+            l, h = win_lo[b], win_hi[b]
+            keep = cols[1, l:h] >= box_lo[b, 1]
+            keep &= cols[1, l:h] <= box_hi[b, 1]
+            for j in range(2, d):
+                keep &= cols[j, l:h] >= box_lo[b, j]
+                keep &= cols[j, l:h] <= box_hi[b, j]
+            st = starts[b]
+            qi = queries[st:st + block]
+            dist = cdist(q_all[st:st + block], s[l + np.flatnonzero(keep)], "chebyshev")
+            counts[qi] = np.count_nonzero(dist <= rs[qi, None], axis=1)
+
+    # cdist and the numpy masks release the GIL: threads take interleaved blocks (disjoint rows)
+    workers = min(_workers(), len(starts) // 16)   # small problems: no pool
+    if workers > 1:
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(count, [range(w, len(starts), workers) for w in range(workers)]))
+    else:
+        count(range(len(starts)))
+    out = np.empty(n, dtype=np.int64)
+    out[order] = counts
+    return out
 
 
 def _kth_distance(a: np.ndarray, k: int) -> np.ndarray:
@@ -69,7 +146,27 @@ def _kth_distance(a: np.ndarray, k: int) -> np.ndarray:
 
 
 def ksg(x: np.ndarray, y: np.ndarray, k: int, rng: np.random.Generator) -> float:
-    """KSG estimator 1 (nats) for continuous ``x`` (n, dx) and ``y`` (n, dy)."""
+    r"""KSG estimator 1 (nats) for continuous ``x`` (n, dx) and ``y`` (n, dy).
+
+    Kraskov, Stögbauer & Grassberger (2004), Phys. Rev. E 69:066138, algorithm 1, max-norm:
+
+    .. math:: \hat I(X;Y) = \psi(k) + \psi(n) - \langle \psi(n_x+1) + \psi(n_y+1) \rangle
+
+    Parameters
+    ----------
+    x, y : ndarray
+        Samples, shape (n, dx) and (n, dy); each is standardised and jittered (``_prepare``).
+    k : int
+        Neighbour order; :math:`\varepsilon_i` is the joint max-norm distance to the k-th neighbour.
+    rng : numpy.random.Generator
+        Source of the tie-breaking jitter.
+
+    Returns
+    -------
+    float
+        The estimate; :math:`n_x(i)`, :math:`n_y(i)` count the samples strictly within
+        :math:`\varepsilon_i` in each marginal (:func:`_count_within`).
+    """
     n = x.shape[0]
     if n <= k:
         raise ValueError(f"ksg needs more samples than k = {k}, got n = {n}")
