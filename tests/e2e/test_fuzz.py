@@ -1,8 +1,8 @@
 """Browser fuzz (issue 13): every slider, dropdown and checkbox of every tab of every page is set to
-its extremes and to a few seeded random values, in a real browser. After each change, once the
+its extremes and to a seeded random value, in a real browser, as far as PAGE_BUDGET_S per page
+allows (the count of widgets left is printed). After each change, once the
 page is quiet: no traceback or error text (a refusal in plain words is fine), no "nan" in what the
-page shows, and no uncaught error; at the end of each tab the page still answers (a slider moved
-back changes what is shown).
+page shows, and no uncaught error; at the end of each tab the page still takes a slider move.
 
 Buttons are left alone (they start long work: training a network, a frontier), and so are text
 boxes. Keys drive the sliders as a visitor's keyboard does (noUiSlider: Home/End for the ends,
@@ -44,8 +44,6 @@ JS_OBSERVE = """(root) => {
     .observe(r, {subtree: true, childList: true, characterData: true, attributes: true});
 }"""
 JS_QUIET = "(ms) => performance.now() - window.__fz.last > ms"
-JS_VISIBLE = """([root, css]) => Array.from(document.querySelector(root).querySelectorAll(css))
-  .filter((e) => e.offsetParent !== null).length"""
 
 
 def settle(page) -> None:
@@ -102,7 +100,8 @@ def fuzz_checkbox(page, e2e, box, rng: random.Random, label: str) -> None:
 
 
 def still_answers(page, root: str) -> None:
-    """A slider of the visible tab moved one step: the page changes (it is not stuck)."""
+    """A slider of the visible tab moved one step: the page's DOM changes within RESPONSIVE_MS (the
+    browser side is not frozen; the kernel's answers are what :func:`check` reads after each move)."""
     handles = visible(page, root, ".noUi-handle")
     if not handles:
         return
