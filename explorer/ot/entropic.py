@@ -164,14 +164,15 @@ def sinkhorn_potentials(c, la, lb, eps, f=None, g=None, iters=20000, tol=None, s
     def sweep(f, g, e, n_iter, stop, omega=1.0):
         return _sinkhorn_sweeps(softmin, la, lb, f, g, e, n_iter, stop, omega, symmetric)
 
+    small = c.shape[-1] <= NEWTON_MAX_SIZE  # Newton polish; and the slower, safer ε-scaling
     if f is None or g is None:
         f, g = 0.0 * la, 0.0 * lb
         e = max(float(ops.detach(c).max()), eps)
-        per_scale = (SCALE_SWEEPS, SCALE_TOL) if c.shape[-1] <= NEWTON_MAX_SIZE else (2, 1e-4)
+        per_scale = (SCALE_SWEEPS, SCALE_TOL) if small else (2, 1e-4)
         while e > eps:  # each scale roughly converged, so the next one starts near its optimum
             f, g, _ = sweep(f, g, e, *per_scale)
             e = max(0.5 * e, eps)
-    newton = tol > 0 and c.shape[-1] <= NEWTON_MAX_SIZE
+    newton = tol > 0 and small
     first = min(iters, NEWTON_AFTER if newton else 2000)
     f, g, converged = sweep(f, g, eps, first, tol, omega=SINKHORN_OMEGA)
     if not converged and newton:
