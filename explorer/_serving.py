@@ -12,6 +12,10 @@ the server runs out of memory long before it runs out of CPU, so ``explorer-app`
   the ``_xsrf`` cookie that the page's "tab closed" beacon sends back, so Voila's
   ``/voila/api/shutdown/<kernel>`` accepts it and the kernel goes at once (without the cookie the
   beacon is refused with 403 and the kernel lingers until culled: voila issue #1458).
+* :func:`discard_dead_pool_kernels` -- before a visitor is handed a preheated kernel, kernels of
+  that page's pool that failed to start or died (seen here: ``zmq.error.ZMQError: Address already
+  in use`` when two kernels race for a port) are dropped and replaced.  Voila hands them out as they
+  are: the visitor got an empty page, and a pool entry whose start raised was never refilled.
 * :class:`VisitorKernelManager` -- jupyter_server's kernel manager plus a second culling rule:
   ``cull_connected_timeout`` shuts down kernels whose page is still open but unused for that
   long (``MappingKernelManager.cull_idle_timeout`` with ``cull_connected=False`` handles pages
@@ -23,8 +27,11 @@ jupyter_server; only ``explorer.app`` imports it (``import explorer`` stays ligh
 
 from __future__ import annotations
 
+import asyncio
 import html
+import logging
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -47,6 +54,9 @@ MEMORY_SHARE = 0.75
 VISITORS_PER_CORE = 10
 #: Seconds a visitor is asked to wait (``Retry-After``; the busy page reloads itself after that).
 RETRY_AFTER = 60
+#: Seconds to wait for a preheated kernel to answer before giving up on it (nbclient's default
+#: ``startup_timeout``, which Voila would wait anyway).
+POOL_KERNEL_STARTUP_TIMEOUT = 60.0
 
 
 def memory_bytes() -> int | None:
@@ -242,12 +252,111 @@ def make_render_handler(base: type, cap: KernelCap, retry_after: int = RETRY_AFT
             # /voila/api/shutdown/<kernel>, which otherwise refuses with 403 (voila#1458).
             _ = self.xsrf_token
             try:
+                await discard_dead_pool_kernels(manager, self.notebook_path or path, log=self.log)
                 await super().get(path)
             finally:
                 cap.release(ticket)
 
     CappedRenderHandler.__name__ = CappedRenderHandler.__qualname__ = f"Capped{base.__name__}"
     return CappedRenderHandler
+
+
+async def _pool_item_problem(manager, task: asyncio.Future, wait: float) -> str | None:
+    """Why the pool entry ``task`` cannot serve a visitor, or None if it can (or cannot be judged).
+
+    ``wait`` > 0: wait up to that long for the entry to start and its kernel to answer
+    ``kernel_info`` (Voila's renderer has a kernel client once it has); 0: judge it as it is now.
+    """
+    deadline = time.monotonic() + wait
+    if not task.done():
+        if wait <= 0:
+            return None
+        await asyncio.wait([task], timeout=wait)
+        if not task.done():
+            return None
+    if task.cancelled():
+        return "its start was cancelled"
+    if task.exception() is not None:
+        return f"its start failed: {task.exception()!r}"
+    content = task.result()
+    kernel_id = content.get("kernel_id")
+    if kernel_id is None or kernel_id not in manager:
+        return "its kernel is gone"
+    render = content.get("task")
+    renderer = content.get("renderer")
+    while True:
+        if render is not None and render.done():
+            if render.cancelled():
+                return "its rendering was cancelled"
+            if render.exception() is not None:
+                return f"its rendering failed: {render.exception()!r}"
+            return None
+        try:
+            alive = await ensure_async(manager.get_kernel(kernel_id).is_alive())
+        except KeyError:
+            return "its kernel is gone"
+        if not alive:
+            return "its kernel process has exited"
+        if getattr(getattr(renderer, "executor", None), "kc", None) is not None:
+            return None  # the kernel answered kernel_info: it runs the page
+        if time.monotonic() >= deadline:
+            return None
+        await asyncio.sleep(0.05)
+
+
+async def discard_dead_pool_kernels(
+    manager,
+    notebook_path: str | None,
+    *,
+    wait: float = POOL_KERNEL_STARTUP_TIMEOUT,
+    log: logging.Logger | None = None,
+) -> int:
+    """Drop the preheated kernels of ``notebook_path`` that cannot serve a visitor; refill the pool.
+
+    Voila's pool (``manager._pools[notebook_path]``, a list of start tasks) hands its first entry to
+    the next visitor as it is.  An entry whose start raised made that visitor's request fail and was
+    never replaced; an entry whose kernel died at start (``ZMQError: Address already in use`` when
+    two kernels race for a port) gave the visitor an empty page.  This waits (up to ``wait``
+    seconds, as Voila would) for the first entry's kernel to answer, drops every entry that failed,
+    whose kernel exited or whose rendering failed -- shutting its kernel down -- and asks the pool
+    to refill (``fill_if_needed``), repeating until the first entry is healthy or the pool is empty
+    (then Voila starts a fresh kernel for the visitor).  Returns the number of entries dropped.
+    Managers without pools (preheating off, the server extension) are left alone.
+    """
+    log = log or logging.getLogger(__name__)
+    pools = getattr(manager, "_pools", None)
+    if not isinstance(pools, dict) or notebook_path not in pools:
+        return 0
+    dropped = 0
+    while True:
+        pool = pools.get(notebook_path) or []
+        bad = []
+        for index, task in enumerate(list(pool)):
+            problem = await _pool_item_problem(manager, task, wait if index == 0 else 0.0)
+            if problem is not None:
+                bad.append((task, problem))
+        if not bad:
+            return dropped
+        for task, problem in bad:
+            if task in pool:
+                pool.remove(task)
+            dropped += 1
+            kernel_id = None
+            if task.done() and not task.cancelled() and task.exception() is None:
+                kernel_id = task.result().get("kernel_id")
+            log.warning(
+                "Preheated kernel %s for %s dropped: %s; starting a replacement.",
+                kernel_id or "(none)", notebook_path, problem,
+            )
+            if kernel_id is not None and kernel_id in manager:
+                try:
+                    await ensure_async(manager.shutdown_kernel(kernel_id, now=True))
+                except Exception as exc:  # a dead kernel may refuse; it is gone anyway
+                    log.debug("Shutting down dropped kernel %s: %r", kernel_id, exc)
+        if dropped > 4 * max(1, len(pool) + len(bad)):
+            log.error("Preheated kernels for %s keep failing; visitors get fresh kernels.", notebook_path)
+            return dropped
+        manager.fill_if_needed(delay=0, notebook_name=notebook_path)
 
 
 class VisitorKernelManager(AsyncMappingKernelManager):
@@ -290,6 +399,7 @@ __all__ = [
     "VisitorKernelManager",
     "busy_page",
     "default_max_kernels",
+    "discard_dead_pool_kernels",
     "make_render_handler",
     "memory_bytes",
 ]

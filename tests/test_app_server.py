@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
+import os
 import re
 import socket
 import subprocess
@@ -51,14 +52,14 @@ def _get(port: int, path: str, timeout: float = 120) -> tuple[int, dict, str]:
 
 
 class Server:
-    def __init__(self, args: list[str], cwd: Path, log: Path):
+    def __init__(self, args: list[str], cwd: Path, log: Path, env: dict[str, str] | None = None):
         self.log = log
         self.port = _free_port()
         with open(log, "wb") as fh:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "explorer", "--port", str(self.port), *args],
                 cwd=cwd, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True,
+                start_new_session=True, env=None if env is None else {**os.environ, **env},
             )
 
     def wait_listening(self, timeout: float = 90) -> None:
@@ -309,3 +310,62 @@ def test_open_page_kernel_is_kept_until_the_connected_timeout(culling_server, ru
     assert kept, "an open page's kernel was culled by cull_idle_timeout"
     assert took < 20, "an open but unused page's kernel was not culled after cull_connected_timeout"
     assert "unused for" in culling_server.log.read_text()
+
+
+# --- preheated kernels that die at start ----------------------------------------------------------
+
+# A kernel launcher that dies at start the first time it runs, as ipykernel does with
+# "zmq.error.ZMQError: Address already in use" when two kernels race for a port.
+DYING_KERNEL = """
+import os, sys
+marker = sys.argv[2]
+if not os.path.exists(marker):
+    open(marker, "w").close()
+    sys.stderr.write("test kernel: dying at start\\n")
+    sys.exit(1)
+os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", "-f", sys.argv[1]])
+"""
+
+
+def _kernelspec(root: Path, name: str) -> None:
+    spec = root / "share" / "jupyter" / "kernels" / name
+    spec.mkdir(parents=True)
+    argv = [sys.executable, str(root / "dying_kernel.py"), "{connection_file}", str(root / f"{name}.ran")]
+    (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": name, "language": "python"}))
+
+
+@pytest.fixture(scope="module")
+def dying_pool_server(tmp_path_factory):
+    """The index page (preheated: voila.json gives it a pool of one) on a kernel that dies at start
+    the first time."""
+    root = tmp_path_factory.mktemp("dying")
+    (root / "dying_kernel.py").write_text(DYING_KERNEL)
+    _kernelspec(root, "dx-dies-once")
+    notebooks = root / "nbs"
+    notebooks.mkdir()
+    _write_notebook(notebooks / "00_index.ipynb", "print('index page ready')")
+    nb = nbformat.read(notebooks / "00_index.ipynb", as_version=4)
+    nb.metadata.kernelspec = {"name": "dx-dies-once", "display_name": "dx-dies-once", "language": "python"}
+    nbformat.write(nb, notebooks / "00_index.ipynb")
+    server = Server(["--notebooks", str(notebooks)], cwd=root, log=root / "dying.log",
+                    env={"JUPYTER_PATH": str(root / "share" / "jupyter")})
+    try:
+        server.wait_listening()
+        yield server
+    finally:
+        server.stop()
+
+
+def test_a_preheated_kernel_that_died_at_start_is_replaced_before_a_visitor_gets_it(dying_pool_server):
+    port = dying_pool_server.port
+    # At once: the pool's first kernel is still starting (or already dead) when the visitor comes.
+    status, _, first = _get(port, "/voila/render/00_index.ipynb")
+    assert status == 200 and "index page ready" in first, dying_pool_server.log.read_text()[-3000:]
+    log = dying_pool_server.log.read_text()
+    assert "for 00_index.ipynb dropped" in log and "starting a replacement" in log
+    # the pool was refilled: the next visitors get preheated kernels too
+    for _ in range(2):
+        status, _, again = _get(port, "/voila/render/00_index.ipynb")
+        assert status == 200 and "index page ready" in again
+    assert dying_pool_server.log.read_text().count("Using pre-heated kernel") >= 3
+

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -167,3 +168,113 @@ def test_app_reads_the_serving_settings(tmp_path):
     assert instance.config.VisitorKernelManager.cull_connected_timeout == 1800
     assert instance.config.ExplorerVoila.max_kernels == -1
     assert instance.max_kernels == -1
+
+
+class _Kernel:
+    def __init__(self, alive: bool):
+        self.alive = alive
+
+    async def is_alive(self) -> bool:
+        return self.alive
+
+
+class _PoolManager:
+    """The parts of Voila's pooling kernel manager that ``discard_dead_pool_kernels`` uses.
+
+    ``fill_if_needed`` appends entries made by ``make_entry`` (a coroutine: kernel, render task)."""
+
+    def __init__(self, make_entry, size: int = 1):
+        self.kernels: dict[str, _Kernel] = {}
+        self._pools = {"page.ipynb": []}
+        self.make_entry = make_entry
+        self.size = size
+        self.started = 0
+        self.shut_down: list[str] = []
+
+    def __contains__(self, kernel_id) -> bool:
+        return kernel_id in self.kernels
+
+    def get_kernel(self, kernel_id):
+        return self.kernels[kernel_id]
+
+    async def shutdown_kernel(self, kernel_id, now=False):
+        self.shut_down.append(kernel_id)
+        self.kernels.pop(kernel_id)
+
+    def fill_if_needed(self, delay=None, notebook_name=None):
+        pool = self._pools[notebook_name]
+        while len(pool) < self.size:
+            self.started += 1
+            pool.append(asyncio.ensure_future(self.make_entry(self, f"k{self.started}")))
+
+
+def _entry(alive: bool = True, render: str = "running", kernel_info: bool = True, start_error=None):
+    async def make(manager, kernel_id):
+        await asyncio.sleep(0)
+        if start_error is not None:
+            raise start_error
+        manager.kernels[kernel_id] = _Kernel(alive)
+
+        async def rendering():
+            if render == "fails":
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            await asyncio.sleep(3600 if render == "running" else 0)
+
+        task = asyncio.ensure_future(rendering())
+        await asyncio.sleep(0.01)
+        renderer = SimpleNamespace(executor=SimpleNamespace(kc=object() if kernel_info else None))
+        return {"kernel_id": kernel_id, "task": task, "renderer": renderer}
+    return make
+
+
+def _run_pool(entries, run_coroutine, wait=1.0, size=1):
+    """Fill a pool from ``entries`` (one per start, the last repeated); check it as a visitor would."""
+    def make(manager, kernel_id):
+        return entries[min(manager.started, len(entries)) - 1](manager, kernel_id)
+
+    async def go():
+        manager = _PoolManager(make, size)
+        manager.fill_if_needed(notebook_name="page.ipynb")
+        dropped = await _serving.discard_dead_pool_kernels(manager, "page.ipynb", wait=wait)
+        heads = [await task for task in manager._pools["page.ipynb"]]
+        for head in heads:
+            head["task"].cancel()
+        return manager, dropped, [h["kernel_id"] for h in heads]
+
+    return run_coroutine(go())
+
+
+def test_healthy_pool_kernels_are_left_alone(run_coroutine):
+    manager, dropped, pool = _run_pool([_entry()], run_coroutine, size=2)
+    assert dropped == 0 and pool == ["k1", "k2"] and manager.started == 2 and not manager.shut_down
+
+
+@pytest.mark.parametrize("bad", [
+    _entry(start_error=OSError("Address already in use")),   # the start itself raised
+    _entry(alive=False, kernel_info=False),                   # the process exited at start
+    _entry(render="fails", kernel_info=False),                # the renderer gave up on it
+])
+def test_a_dead_pool_kernel_is_dropped_shut_down_and_replaced(bad, run_coroutine):
+    manager, dropped, pool = _run_pool([bad, _entry()], run_coroutine)
+    assert dropped == 1
+    assert pool == ["k2"]  # the replacement, healthy, is what the visitor gets
+    assert manager.shut_down in ([], ["k1"])  # a kernel that was started is shut down
+    assert "k1" not in manager.kernels
+
+
+def test_a_pool_kernel_still_starting_is_waited_for_then_judged(run_coroutine):
+    # alive, no kernel_info reply within the wait: handed over as is (Voila waits for it too)
+    _, dropped, pool = _run_pool([_entry(kernel_info=False)], run_coroutine, wait=0.2)
+    assert dropped == 0 and pool == ["k1"]
+
+
+def test_a_pool_whose_kernels_always_die_gives_up_after_a_few(run_coroutine):
+    manager, dropped, pool = _run_pool([_entry(alive=False, kernel_info=False)], run_coroutine)
+    assert pool == [] and 1 < dropped <= 5 and manager.started == dropped
+
+
+def test_managers_without_pools_are_left_alone(run_coroutine):
+    no_pools = SimpleNamespace()
+    assert run_coroutine(_serving.discard_dead_pool_kernels(no_pools, "page.ipynb")) == 0
+    manager = _PoolManager(_entry())
+    assert run_coroutine(_serving.discard_dead_pool_kernels(manager, "other.ipynb")) == 0
