@@ -17,7 +17,7 @@ from explorer.ui.calculator import plot
 from explorer.ui.calculator.divergence_params import DivergenceParams
 from explorer.ui.calculator.side import Side
 from explorer.ui.calculator.table import glossary_html, table_html
-from explorer.ui.widgets import Controls, ErrorBox, FigureSlot
+from explorer.ui.widgets import Controls, ErrorBox, FigureSlot, ViewLink
 from explorer.ui.widgets.text import status_line
 
 DEFAULT_PRESET = "Two modes vs one Gaussian"
@@ -66,6 +66,7 @@ class Calculator:
         self.widget = W.VBox([style_widget(), controls, self.errors, self.figure.box, self.status,
                               self.table, glossary])
         self.widget.add_class("dx-calculator")
+        self.link = ViewLink(self.controls).place(self.widget)
 
     # -- events --------------------------------------------------------------------------------
     def _control_changed(self, name: str, change: dict) -> None:

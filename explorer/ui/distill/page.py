@@ -12,7 +12,7 @@ from IPython.display import display
 
 from explorer.ui._common import style_widget
 from explorer.ui.distill.tab_distillation import DistillationTab
-from explorer.ui.widgets import Controls, ErrorBox
+from explorer.ui.widgets import Controls, ErrorBox, ViewLink
 
 __all__ = ["DistillLab", "build", "show"]
 
@@ -45,6 +45,7 @@ class DistillLab:
         self.tabs.observe(lambda ch: self._tab_selected(), names="selected_index")
         self.widget = W.VBox([style_widget(), W.HTML(STYLE), self.errors, self.tabs])
         self.widget.add_class("dx-distill-lab")
+        self.link = ViewLink(self.controls, self.tabs).place(self.widget)
 
     def _tab_selected(self) -> None:
         if self.tabs.selected_index == 1 and self.alignment is None:

@@ -14,7 +14,7 @@ from explorer.ui._common import style_widget
 from explorer.ui.information.tab_estimators import EstimatorsTab
 from explorer.ui.information.tab_ib import IBTab
 from explorer.ui.information.tab_plane import PlaneTab
-from explorer.ui.widgets import Controls, ErrorBox
+from explorer.ui.widgets import Controls, ErrorBox, ViewLink
 
 __all__ = ["TABS", "InformationLab", "build", "show"]
 
@@ -52,6 +52,7 @@ class InformationLab:
                               self.errors, self.tabs])
         self.widget.add_class("dx-information")
         self._tab_selected()
+        self.link = ViewLink(self.controls, self.tabs).place(self.widget)
 
     def tab(self, cls: type) -> Any:
         """The tab of class ``cls`` (``lab.tab(IBTab)``)."""

@@ -16,7 +16,7 @@ from IPython.display import display
 from explorer.ui._common import style_widget
 from explorer.ui.kde.tab_bandwidth import BandwidthTab
 from explorer.ui.kde.tab_regimes import RegimesTab
-from explorer.ui.widgets import Controls, ErrorBox
+from explorer.ui.widgets import Controls, ErrorBox, ViewLink
 
 __all__ = ["TABS", "KDELab", "build", "show"]
 
@@ -52,6 +52,7 @@ class KDELab:
         self.widget = W.VBox([style_widget(), css, self.errors, self.tabs])
         self.widget.add_class("dx-kde")
         self._tab_selected()
+        self.link = ViewLink(self.controls, self.tabs).place(self.widget)
 
     def tab(self, cls: type) -> object:
         """The tab of class ``cls``."""

@@ -27,7 +27,7 @@ from explorer.ui.mode_seeking.tab_landscape import LandscapeTab
 from explorer.ui.mode_seeking.tab_playback import PlaybackTab
 from explorer.ui.mode_seeking.tab_weights import WeightsTab
 from explorer.ui.mode_seeking.table import table_html
-from explorer.ui.widgets import Controls, ErrorBox, FigureSlot, Job, LatestRunner, slider
+from explorer.ui.widgets import Controls, ErrorBox, FigureSlot, Job, LatestRunner, ViewLink, slider
 from explorer.ui.widgets.text import status_line
 
 DEFAULT_TARGET = "two_gaussians"
@@ -134,6 +134,7 @@ class ModeSeeking:
         if self.figure.widget is None:  # no fit ran while building (it failed, or auto-refit is off)
             self.draw()
         self._tab_selected()
+        self.link = ViewLink(c, self.tabs).place(self.widget)
 
     # -- convenience views of the state ---------------------------------------------------------
     @property

@@ -8,6 +8,8 @@
   registered divergence;
 * :mod:`~explorer.ui.widgets.controls` — sliders from :class:`explorer.params.Param` and
   :class:`Controls`, the one place a page declares its controls (name → widget);
+* :mod:`~explorer.ui.widgets.links` — :class:`ViewLink`: a page's controls in its URL's query
+  string (a link opens that view; "Copy link to this view" writes it back);
 * :mod:`~explorer.ui.widgets.tasks` — :class:`LatestRunner`: long work on a background thread,
   partial results streamed, a newer request superseding the running one.
 """
@@ -16,7 +18,8 @@ from explorer.ui.widgets import theme
 from explorer.ui.widgets.controls import Controls, slider
 from explorer.ui.widgets.errors import ErrorBox, friendly, log_exception
 from explorer.ui.widgets.figure import FigureSlot
+from explorer.ui.widgets.links import ViewLink
 from explorer.ui.widgets.tasks import Cancelled, Job, LatestRunner
 
-__all__ = ["Cancelled", "Controls", "ErrorBox", "FigureSlot", "Job", "LatestRunner", "friendly",
+__all__ = ["Cancelled", "Controls", "ErrorBox", "FigureSlot", "Job", "LatestRunner", "ViewLink", "friendly",
            "log_exception", "slider", "theme"]

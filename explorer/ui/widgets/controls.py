@@ -112,7 +112,8 @@ class Controls:
 
     def __init__(self) -> None:
         self._widgets: dict[str, W.ValueWidget] = {}
-        self._observers: list[tuple[Callable[[str, dict], None], tuple[str, ...] | None]] = []
+        self._defaults: dict[str, Any] = {}
+        self._observers: list[tuple[Callable[[str, dict], None], tuple[str, ...] | None, bool]] = []
         self._handlers: dict[str, Callable[[dict], None]] = {}
         self._muted = 0
 
@@ -124,12 +125,14 @@ class Controls:
         if not hasattr(widget, "value"):
             raise ValueError(f"control {name!r} has no value: {type(widget).__name__}")
         self._widgets[name] = widget
+        self._defaults[name] = widget.value
 
         def handler(change: dict, name: str = name) -> None:
-            if not self._muted:
-                for cb, names in list(self._observers):
-                    if names is None or any(name == n or name.startswith(n + ".") for n in names):
-                        cb(name, change)
+            for cb, names, always in list(self._observers):
+                if self._muted and not always:
+                    continue
+                if names is None or any(name == n or name.startswith(n + ".") for n in names):
+                    cb(name, change)
 
         self._handlers[name] = handler
         widget.observe(handler, names="value")
@@ -137,6 +140,7 @@ class Controls:
 
     def remove(self, name: str) -> W.ValueWidget:
         widget = self._widgets.pop(name)
+        self._defaults.pop(name, None)
         widget.unobserve(self._handlers.pop(name), names="value")
         return widget
 
@@ -182,6 +186,11 @@ class Controls:
         """``{name: value}`` of every control (a view's state)."""
         return {n: w.value for n, w in self._widgets.items()}
 
+    def default(self, name: str) -> Any:
+        """The value control ``name`` had when it was declared (a link leaves it out)."""
+        self[name]  # KeyError listing the controls
+        return self._defaults[name]
+
     def set(self, values: Mapping[str, Any] | None = None, **more: Any) -> None:
         """Set controls by name, in the order given (each one's observers run as a user's move
         would). Unknown names raise ``KeyError`` listing the controls."""
@@ -198,9 +207,12 @@ class Controls:
             self._muted -= 1
 
     def observe(self, callback: Callable[[str, dict], None],
-                names: str | Sequence[str] | None = None) -> None:
+                names: str | Sequence[str] | None = None, *, include_muted: bool = False) -> None:
         """Call ``callback(name, change)`` after every change of a control, present or future.
 
-        ``names`` restricts it to those controls or groups (``"p"`` matches ``"p.mean"``).
+        ``names`` restricts it to those controls or groups (``"p"`` matches ``"p.mean"``);
+        ``include_muted`` also reports changes made inside :meth:`muted` (a view's link follows
+        every value, however it was set).
         """
-        self._observers.append((callback, None if names is None else tuple(_classes(names))))
+        self._observers.append((callback, None if names is None else tuple(_classes(names)),
+                                include_muted))
