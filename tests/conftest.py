@@ -60,9 +60,10 @@ def _other_value(widget, rng: random.Random):
         # on the slider's step grid, as a visitor's value is (the browser snaps to it)
         step = getattr(widget, "step", None) or 0
         if isinstance(widget, W.FloatLogSlider):
-            e_lo, e_hi = widget.min, widget.max
-            k = rng.randint(0, int((e_hi - e_lo) / step)) if step else None
-            x = widget.base ** (e_lo + k * step) if step else 10 ** rng.uniform(math.log10(lo), math.log10(hi))
+            if step:
+                x = widget.base ** (widget.min + rng.randint(0, int((widget.max - widget.min) / step)) * step)
+            else:
+                x = 10 ** rng.uniform(math.log10(lo), math.log10(hi))
         elif step:
             x = lo + rng.randint(0, int((hi - lo) / step + 1e-9)) * step
         else:
