@@ -174,10 +174,13 @@ def distill(
             extra = {"cost": squared_index_cost(v, positions=tch.positions), "state": SinkhornState(),
                      "tol": SINKHORN_TRAIN_TOL, "max_iter": SINKHORN_TRAIN_SWEEPS, "warn": False}
 
+        row_loss = L.per_row_fn(entry, t, lt, lparams, **extra)  # teacher-only work done once
+        unit_temperature = temperature == 1.0
+
         def objective() -> Any:
             z = fam.logits(theta, ctx)
-            ls = torch.log_softmax(z / temperature, dim=-1)
-            return (w_rows * L.per_row(entry, t, lt, ls.exp(), ls, lparams, **extra)).sum()
+            ls = torch.log_softmax(z if unit_temperature else z / temperature, dim=-1)  # z/1 == z
+            return (w_rows * row_loss(ls)).sum()
 
         with torch.no_grad():
             first = float(objective())
