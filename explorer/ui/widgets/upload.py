@@ -33,9 +33,11 @@ PREVIEW_ROWS = 5
 CSS = """
 <style>
 .dx-upload {border: 1px solid #ddd; border-radius: 6px; padding: 6px 10px; margin: 4px 0; max-width: 900px;}
+.dx-upload .widget-html-content {line-height: 1.4;}
 .dx-upload-preview table {border-collapse: collapse; font-size: 12.5px; margin-top: 4px;}
 .dx-upload-preview th {text-align: right; border-bottom: 2px solid #999; padding: 2px 10px;}
-.dx-upload-preview td {text-align: right; border-bottom: 1px solid #e3e3e3; padding: 2px 10px;
+.dx-upload-preview td {text-align: right; border-bottom: 1px solid #e3e3e3; padding: 1px 10px;
+  line-height: 1.3;
   font-family: ui-monospace, Menlo, Consolas, monospace;}
 .dx-upload-preview .dx-upload-counts {font-size: 12.5px; margin-top: 4px;}
 </style>
