@@ -116,8 +116,12 @@ def test_a_good_csv_changes_the_kde_plot_and_is_previewed(lab, e2e):
     assert "dropped 3: 1 not a number, 1 NaN or missing marker, 1 infinite" in preview
     first = column_samples(parse_table(good_csv()), 0)[0][0]
     assert "river flow (m3/s)" in preview and f"{first:.6g}" in preview  # the first kept rows
-    figure = lab.locator(".dx-kde-figure").first.text_content()  # plotly's titles are SVG text
-    assert "n = 300" in figure and "river flow (m3/s)" in figure  # the axis is the column
+    # the trace and the layout arrive in separate messages: wait for the title and the axis (the
+    # column's name); plotly draws them as SVG text, hence textContent
+    lab.wait_for_function(
+        "(texts) => { const f = document.querySelector('.dx-kde-figure'); "
+        "return f && texts.every(t => f.textContent.includes(t)); }",
+        arg=["n = 300", "river flow (m3/s)"], timeout=e2e.update_timeout)
     assert lab.locator(".dx-ruler .dx-mark").count() == 5  # every selector ran on the upload
     e2e.assert_clean(lab)
     if SCREENSHOT:
