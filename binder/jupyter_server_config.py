@@ -21,6 +21,11 @@ for _section in _SECTIONS:
     for _key, _value in _voila.get(_section, {}).items():
         setattr(getattr(c, _section), _key, _value)
 
+# One websocket message may carry a whole uploaded file (the KDE page's "Your data"): Tornado's
+# default limit of 10 MiB would drop the connection silently; voila.json raises it above the
+# upload cap (explorer.userdata.MAX_BYTES), here for the Jupyter server as well.
+c.ServerApp.tornado_settings = {**_voila.get("Voila", {}).get("tornado_settings", {})}
+
 # Opening the server's root lands on the app (the Binder link also says so with urlpath=).
 c.ServerApp.default_url = "/voila/render/notebooks/00_index.ipynb"
 

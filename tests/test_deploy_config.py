@@ -37,6 +37,16 @@ def test_voila_json_production_settings():
     assert culling["cull_connected"] is False
 
 
+def test_an_upload_at_the_cap_fits_in_one_websocket_message():
+    """The KDE page's upload travels in one websocket message; Tornado's default limit (10 MiB)
+    would close the connection without a word, so voila.json raises it above the parser's cap
+    (a file a little over the cap must still arrive and get the cap's message)."""
+    from explorer.userdata import MAX_BYTES
+
+    limit = VOILA_JSON["Voila"]["tornado_settings"]["websocket_max_message_size"]
+    assert limit >= MAX_BYTES + 8 * 2**20
+
+
 def test_preheat_only_for_index_and_demos():
     if not VOILA_JSON.get("VoilaConfiguration", {}).get("preheat_kernel"):
         return
@@ -97,6 +107,7 @@ def test_binder_server_config_carries_voila_json(tmp_path):
         for key, value in VOILA_JSON[section].items():
             assert config[section][key] == value, (section, key)
     assert config.ServerApp.default_url == "/voila/render/notebooks/00_index.ipynb"
+    assert config.ServerApp.tornado_settings == VOILA_JSON["Voila"]["tornado_settings"]
 
 
 def test_scripts_are_executable():

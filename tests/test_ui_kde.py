@@ -4,6 +4,7 @@ that bad input reaches the ErrorBox (the browser side is tests/e2e/test_kde_lab.
 
 from __future__ import annotations
 
+import datetime
 import html
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import pytest
 from explorer import kde
 from explorer.ui import kde as ui_kde
 from explorer.ui.kde import plot_bandwidth, plot_regimes
-from explorer.ui.kde.sources import SOURCES, parse_numbers
+from explorer.ui.kde.sources import SOURCES, USER
 
 
 def shown(lab) -> str:
@@ -132,31 +133,55 @@ def test_real_data_have_no_truth_and_reflection_keeps_mass_above_zero(bw):
     assert bw.errors.value == ""
 
 
-def test_pasted_numbers_and_bad_input_reach_the_error_box(bw, lab):
-    bw.controls.set({"bandwidth.source": "paste"})
-    assert bw.paste_box.layout.display is None
+NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+
+
+def shown_upload(up) -> str:
+    """The upload's own message box, as the visitor reads it."""
+    return html.unescape(up.errors.value)
+
+
+def test_your_data_pasted_uploaded_and_refused(bw, lab):
+    bw.controls.set({"bandwidth.source": USER})
+    up = bw.upload
+    assert up.widget.layout.display is None
     settle(bw._work)
-    assert bw.x.size == len(parse_numbers(bw.numbers.value))
-    bw.numbers.value = "1 2 three"
-    bw.use_numbers.click()
-    assert "parameter 'numbers'" in shown(lab) and "three" in shown(lab)
-    bw.numbers.value = "4 4 4 4"
-    bw.use_numbers.click()
-    assert "parameter 'x'" in shown(lab)  # the library's message for constant data
-    bw.numbers.value = "0.3, 1.7; 2.2\n2.9 3.5"
-    bw.use_numbers.click()
-    assert lab.errors.value == "" and bw.x.size == 5
+    assert bw.x.size == 15 and lab.errors.value == ""  # the example in the paste box
+    up.paste.value = "1 2 three 4"
+    up.use.click()
+    assert bw.x.size == 3 and "dropped 1: 1 not a number" in html.unescape(up.preview.value)
+    up.paste.value = "4 4 4 4"
+    up.use.click()
+    assert "column 'column 1' is constant" in shown_upload(up) and bw.x.size == 3  # the page kept its data
+    up.load(b"when,flow,site\n1,0.5,a\n2,0.7,b\n3,nan,c\n4,1.5,d\n", "river.csv")
+    assert up.errors.value == "" and list(up.x.options) == ["when", "flow", "site"]
+    np.testing.assert_array_equal(bw.x, [1, 2, 3, 4])
+    up.x.value = "flow"
+    settle(bw._work)
+    np.testing.assert_array_equal(bw.x, [0.5, 0.7, 1.5])
+    assert "kept 3 of 4 rows; dropped 1: 1 NaN or missing marker" in html.unescape(up.preview.value)
+    assert bw.figure.widget.layout.xaxis.title.text == "flow"
+    up.x.value = "site"
+    assert "column 'site' has 0 usable rows" in shown_upload(up)
+    np.testing.assert_array_equal(bw.x, [0.5, 0.7, 1.5])
+    up.file.value = ({"name": "../../etc/passwd", "type": "", "size": 9, "last_modified": NOW,
+                      "content": memoryview(b"\x00\x01\x02binary")},)
+    assert "not a text file" in shown_upload(up) and up.file.value == ()
+    up.file.value = ({"name": "x.csv", "type": "text/csv", "size": 8, "last_modified": NOW,
+                      "content": memoryview(b"v\n1\n2\n5\n")},)
+    assert up.errors.value == "" and bw.x.tolist() == [1, 2, 5]
 
 
-def test_parse_numbers():
-    np.testing.assert_array_equal(parse_numbers(" 1, 2;3\n4e0 "), [1, 2, 3, 4])
-    with pytest.raises(ValueError, match="parameter 'numbers'"):
-        parse_numbers("7")
+def test_uploading_while_another_source_is_shown_switches_to_it(bw):
+    assert bw.source.value != USER
+    bw.upload.load("a;b\n1,5;2\n2,5;3\n7;1\n", "pasted data")
+    settle(bw._work)
+    assert bw.source.value == USER and bw.x.tolist() == [1.5, 2.5, 7.0]
 
 
 def test_every_source_draws(bw):
     for key, src in SOURCES.items():
-        if key != "paste":
+        if key != USER:
             x = src.draw(200, 0)
             assert x.ndim == 1 and x.size >= 100 and np.all(np.isfinite(x)), key
             assert (src.truth is None) != (src.fixed is None)
@@ -176,6 +201,19 @@ def test_the_2d_view_is_built_on_opening_and_follows_its_slider(bw):
     assert "Silverman" in v.caption.value
     v.data.value = "old_faithful_2d"
     assert v.figure.widget.data[1].x.size == 272
+    assert v.upload.widget.layout.display == "none"
+    v.data.value = USER
+    assert v.upload.widget.layout.display is None
+    assert v.figure.widget.data[1].x.size == 15 and v.figure.widget.layout.xaxis.title.text == "eruptions"
+    v.upload.load(b"a,b,c\n1,2,9\n2,1,9\n3,5,9\n4,4,9\n", "t.csv")
+    assert v.figure.widget.data[1].x.tolist() == [1, 2, 3, 4]
+    v.upload.y.value = "c"
+    assert "column 'c' is constant" in html.unescape(v.upload.errors.value)
+    v.upload.y.value = "a"
+    assert "different columns" in html.unescape(v.upload.errors.value)
+    v.upload.x.value = "b"
+    assert v.upload.errors.value == "" and v.figure.widget.data[1].y.tolist() == [1, 2, 3, 4]
+    v.data.value = "old_faithful_2d"
 
 
 @pytest.fixture(scope="module")

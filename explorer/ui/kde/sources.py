@@ -1,5 +1,7 @@
 """What the KDE lab's Bandwidth tab can estimate: toy targets (the true density is known), real
-data sets, or numbers the visitor pastes; and the 2-D data sets of its contour view.
+data sets, or the visitor's own data (a CSV upload or pasted numbers, read by
+:mod:`explorer.userdata` through :class:`explorer.ui.widgets.upload.DataUpload`); and the 2-D
+data sets of its contour view, the visitor's own two columns included.
 
 Nothing is defined twice: the toy targets are the 1-D targets of :data:`explorer.presets.TARGETS`
 (their ``p`` at default parameters is the truth), the shipped data are the 1-D entries of
@@ -9,7 +11,6 @@ installed package, never downloaded) adds a small real sample where the selector
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -19,9 +20,10 @@ import numpy as np
 
 from explorer import data, presets
 
-__all__ = ["PASTE", "SOURCES", "SOURCES_2D", "Source", "Source2D", "parse_numbers"]
+__all__ = ["SOURCES", "SOURCES_2D", "USER", "USER_TITLE", "Source", "Source2D"]
 
-PASTE = "paste"
+USER = "user"
+USER_TITLE = "Your data (CSV / paste)"
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ class Source:
             return np.asarray(self.truth().sample(int(n), rng=np.random.default_rng(seed)), dtype=float)
         if self.fixed is not None:
             return np.asarray(self.fixed(), dtype=float)
-        raise ValueError("parameter 'numbers': paste some numbers first")
+        raise ValueError("parameter 'data': upload a CSV file or paste numbers first")
 
 
 @cache
@@ -82,40 +84,26 @@ def _sources() -> dict[str, Source]:
     out.append(Source("iris_petal_length", "Data: iris petal length (cm), scikit-learn",
                       "150 iris flowers (Fisher 1936, bundled with scikit-learn): setosa's short petals "
                       "form a separate narrow mode.", fixed=_iris_petal_length))
-    out.append(Source(PASTE, "Your numbers (paste below)",
-                      "Paste numbers separated by spaces, commas or new lines, then press Use."))
+    out.append(Source(USER, USER_TITLE,
+                      "Upload a CSV/TSV/text file or paste numbers (or a table) below, then choose "
+                      "the column."))
     return {s.key: s for s in out}
 
 
 SOURCES: dict[str, Source] = _sources()
 
 
-def parse_numbers(text: str) -> np.ndarray:
-    """The numbers in ``text`` (separated by spaces, commas, semicolons or new lines).
-
-    Raises ``ValueError`` naming the parameter ``numbers`` on a token that is not a number or
-    when fewer than two numbers are given.
-    """
-    tokens = [t for t in re.split(r"[\s,;]+", text.strip()) if t]
-    values = []
-    for t in tokens:
-        try:
-            values.append(float(t))
-        except ValueError:
-            raise ValueError(f"parameter 'numbers': {t[:30]!r} is not a number") from None
-    if len(values) < 2:
-        raise ValueError(f"parameter 'numbers': give at least two numbers, got {len(values)}")
-    return np.asarray(values)
-
-
 @dataclass(frozen=True)
 class Source2D:
-    """A 2-D data set of the contour view (columns standardised: mixed units)."""
+    """A 2-D data set of the contour view (shipped data: columns standardised, mixed units).
+
+    ``samples`` is ``None`` for the visitor's own data, which the view holds itself.
+    """
 
     key: str
     title: str
     axes: tuple[str, str]
-    samples: Callable[[], np.ndarray]
+    samples: Callable[[], np.ndarray] | None
 
 
 @cache
@@ -130,6 +118,7 @@ def _sources_2d() -> dict[str, Source2D]:
            for s in presets.DATA_SOURCES.values() if s.dim == 2]
     out.append(Source2D("old_faithful_2d", "Old Faithful: eruption vs waiting time (standardised)",
                         ("eruption time (standardised)", "waiting time (standardised)"), _faithful_2d))
+    out.append(Source2D(USER, USER_TITLE, ("x", "y"), None))
     return {s.key: s for s in out}
 
 

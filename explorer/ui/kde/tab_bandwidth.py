@@ -22,12 +22,13 @@ from explorer import kde
 from explorer.ui._common import fmt_value
 from explorer.ui.kde import plot_bandwidth as plot
 from explorer.ui.kde.ruler import ruler_html
-from explorer.ui.kde.sources import PASTE, SOURCES, parse_numbers
+from explorer.ui.kde.sources import SOURCES, USER
 from explorer.ui.kde.tab import Tab, text
 from explorer.ui.kde.view_2d import View2D
 from explorer.ui.widgets import FigureSlot, Job
 from explorer.ui.widgets.controls import log_limits, set_range
 from explorer.ui.widgets.text import status_line
+from explorer.ui.widgets.upload import DataUpload
 
 __all__ = ["DEFAULT_N", "DEFAULT_SOURCE", "N_CHOICES", "Analysis", "BandwidthTab", "analyse"]
 
@@ -139,12 +140,9 @@ class BandwidthTab(Tab):
             value=False, description="reflect at 0 (positive data)", indent=False,
             layout=W.Layout(width="240px")))
         self.reflect.add_class("dx-kde-reflect")
-        self.numbers = W.Textarea(value=EXAMPLE_NUMBERS, placeholder="numbers, separated by spaces or commas",
-                                  layout=W.Layout(width="440px", height="60px"))
-        self.numbers.add_class("dx-kde-numbers")
-        self.use_numbers = W.Button(description="Use these numbers", icon="check")
-        self.use_numbers.add_class("dx-kde-use-numbers")
-        self.paste_box = W.HBox([self.numbers, self.use_numbers])
+        self.upload = DataUpload(1, self._user_samples, example=EXAMPLE_NUMBERS, css="dx-kde-upload")
+        self.upload.widget.layout.display = "none"
+        self.user_x: np.ndarray | None = None
         self.blurb = W.HTML("")
         param = kde.BANDWIDTH
         lo, hi = log_limits(*param.slider_range(), param.default)
@@ -185,14 +183,13 @@ class BandwidthTab(Tab):
         c.observe(lambda n, ch: self._guard(self.reanalyse), names=["bandwidth.kernel", "bandwidth.reflect"])
         c.observe(lambda n, ch: self._guard(self.move_h), names="bandwidth.h")
         self.resample.on_click(lambda b: self._guard(self.new_sample))
-        self.use_numbers.on_click(lambda b: self._guard(self.load))
         slider_row = W.HBox([self.h_label, W.VBox([self.h, W.HBox([W.HTML("", layout=W.Layout(width="0px")),
                                                                     self.ruler])]), self.h_readout],
                             layout=W.Layout(align_items="flex-start"))
         self.widget.children = [
             text(INTRO),
             W.HBox([self.source, self.n, self.resample], layout=W.Layout(flex_flow="row wrap")),
-            self.blurb, self.paste_box,
+            self.blurb, self.upload.widget,
             W.HBox([self.kernel, self.reflect]),
             slider_row,
             W.HBox([W.HTML("<span class='dx-status'>jump to:</span>"), self.jump]),
@@ -219,6 +216,15 @@ class BandwidthTab(Tab):
             fn()
 
     # -- data -----------------------------------------------------------------------------------
+    def _user_samples(self, x: np.ndarray, report: Any) -> None:
+        """The upload widget's samples (an upload, a paste, another column): estimate on them."""
+        kde.resolve_bandwidth(x)  # refused here (shown by the upload) before the page changes
+        self.user_x = x
+        if self.source.value == USER:
+            self.load()  # an error is shown by the upload, next to what the visitor did
+        else:
+            self.source.value = USER  # the observer loads it
+
     def new_sample(self) -> None:
         self.seed += 1
         self.load()
@@ -227,9 +233,14 @@ class BandwidthTab(Tab):
         """Draw or read the sample, put h at the default rule's choice, and redraw."""
         src = SOURCES[self.source.value]
         self.n.layout.display = self.resample.layout.display = None if src.sampled else "none"
-        self.paste_box.layout.display = None if src.key == PASTE else "none"
+        self.upload.widget.layout.display = None if src.key == USER else "none"
         self.blurb.value = f"<i>{html.escape(src.blurb)}</i>"
-        x = parse_numbers(self.numbers.value) if src.key == PASTE else src.draw(self.n.value, self.seed)
+        if src.key == USER:
+            if self.user_x is None:  # first time: the example in the paste box
+                self.user_x = self.upload.use_paste(notify=False)
+            x = self.user_x
+        else:
+            x = src.draw(self.n.value, self.seed)
         bw = kde.resolve_bandwidth(x)      # validates the data; the project's default rule
         self.x = x
         self.truth = src.truth() if src.truth is not None else None
@@ -314,7 +325,10 @@ class BandwidthTab(Tab):
 
     def _xlabel(self) -> str:
         src = SOURCES[self.source.value]
-        return src.title.split(": ", 1)[-1] if src.truth is None and src.key != PASTE else "x"
+        if src.key == USER:
+            report = self.upload.report  # the visitor's column name, escaped for plotly's markup
+            return html.escape(report.columns[0]) if report is not None else "x"
+        return src.title.split(": ", 1)[-1] if src.truth is None else "x"
 
     def move_h(self) -> None:
         """A new bandwidth: the estimate and the h markers only (one message)."""

@@ -1,0 +1,212 @@
+"""A visitor's own data for any page that takes a sample: upload a CSV/TSV/text file or paste
+numbers, choose the column(s), see a preview with the rows kept and dropped, and hand the
+samples to the page.
+
+The content stays in memory (:mod:`explorer.userdata` parses the bytes the browser sent); the
+file name is only shown, never used as a path. The upload's copy in the widget is emptied once
+it is read. Messages go to an :class:`~explorer.ui.widgets.ErrorBox` next to the controls.
+
+Sizes: :data:`explorer.userdata.MAX_BYTES` (50 MB) and :data:`~explorer.userdata.MAX_ROWS`
+(10⁶ rows) are checked by the parser. The file travels to the kernel in one websocket message;
+Tornado's default limit for one message is 10 MiB, so the app raises it (voila.json,
+``Voila.tornado_settings.websocket_max_message_size`` = 64 MiB) to let any file up to the cap
+— and one a little over it — arrive and be answered with the cap's message.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as W
+import numpy as np
+
+from explorer.ui.widgets.errors import ErrorBox, log_exception
+from explorer.userdata import MAX_BYTES, MAX_ROWS, ParsedTable, SampleReport, column_samples, parse_table
+
+__all__ = ["ACCEPT", "PREVIEW_ROWS", "DataUpload"]
+
+ACCEPT = ".csv,.tsv,.txt,.dat,text/csv,text/plain,text/tab-separated-values"
+PREVIEW_ROWS = 5
+
+CSS = """
+<style>
+.dx-upload {border: 1px solid #ddd; border-radius: 6px; padding: 6px 10px; margin: 4px 0; max-width: 900px;}
+.dx-upload .widget-html-content {line-height: 1.4;}
+.dx-upload-preview table {border-collapse: collapse; font-size: 12.5px; margin-top: 4px;}
+.dx-upload-preview th {text-align: right; border-bottom: 2px solid #999; padding: 2px 10px;}
+.dx-upload-preview td {text-align: right; border-bottom: 1px solid #e3e3e3; padding: 1px 10px;
+  line-height: 1.3;
+  font-family: ui-monospace, Menlo, Consolas, monospace;}
+.dx-upload-preview .dx-upload-counts {font-size: 12.5px; margin-top: 4px;}
+</style>
+"""
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.6g}"
+
+
+class DataUpload:
+    """Upload or paste a table and pick ``dim`` columns; ``on_samples(x, report)`` receives them.
+
+    Parameters
+    ----------
+    dim : int
+        1 (one column, ``x`` of shape (n,)) or 2 (two columns, ``x`` of shape (n, 2)).
+    on_samples : callable
+        Called with the samples and their :class:`~explorer.userdata.SampleReport` after each
+        successful upload, paste or column change. A ``ValueError`` it raises is shown like the
+        parser's.
+    example : str
+        Initial text of the paste box.
+    css : str
+        Class prefix for the parts (``<css>-file``, ``-paste``, ``-use``, ``-x``, ``-y``,
+        ``-preview``, ``-errors``), for tests and styling.
+    max_bytes, max_rows : int
+        The caps handed to :func:`explorer.userdata.parse_table`.
+    """
+
+    def __init__(self, dim: int, on_samples: Callable[[np.ndarray, SampleReport], Any], *,
+                 example: str = "", css: str = "dx-upload", max_bytes: int = MAX_BYTES,
+                 max_rows: int = MAX_ROWS):
+        if dim not in (1, 2):
+            raise ValueError(f"parameter 'dim' must be 1 or 2, got {dim!r}")
+        self.dim, self.on_samples = dim, on_samples
+        self.max_bytes, self.max_rows = max_bytes, max_rows
+        self.table: ParsedTable | None = None
+        self.source = ""
+        self.samples: np.ndarray | None = None
+        self.report: SampleReport | None = None
+        self.errors = ErrorBox()
+        self.errors.add_class(f"{css}-errors")
+        what = "one numeric column" if dim == 1 else "two numeric columns"
+        self.help = W.HTML(
+            f"<span class='dx-status'>A CSV, TSV or text file with {what}: columns separated by commas, "
+            "semicolons, tabs or spaces, a header row optional (UTF-8 or Windows text). At most "
+            f"{max_bytes / 2**20:.0f} MB and {max_rows:,} rows; rows with text, empty cells, NaN or ±inf "
+            "in a chosen column are dropped and counted. Your file stays in this page's memory and is "
+            "never saved.</span>")
+        self.file = W.FileUpload(accept=ACCEPT, multiple=False, description="Upload CSV…",
+                                 icon="upload", layout=W.Layout(width="160px"))
+        self.file.add_class(f"{css}-file")
+        self.paste = W.Textarea(value=example, placeholder="paste numbers or a table (header row optional)",
+                                layout=W.Layout(width="440px", height="64px"))
+        self.paste.add_class(f"{css}-paste")
+        self.use = W.Button(description="Use pasted data", icon="check", layout=W.Layout(width="150px"))
+        self.use.add_class(f"{css}-use")
+        self.x = W.Dropdown(options=[], description="column" if dim == 1 else "x column",
+                            layout=W.Layout(width="300px"))
+        self.x.add_class(f"{css}-x")
+        self.y = W.Dropdown(options=[], description="y column", layout=W.Layout(width="300px"))
+        self.y.add_class(f"{css}-y")
+        self.choose = W.HBox([self.x] + ([self.y] if dim == 2 else []), layout=W.Layout(display="none"))
+        self.preview = W.HTML("")
+        self.preview.add_class(f"{css}-preview")
+        self.preview.add_class("dx-upload-preview")
+        self.widget = W.VBox([
+            W.HTML(CSS, layout=W.Layout(height="0px")), self.help,
+            W.HBox([self.file, W.HTML("<span class='dx-status'>&nbsp;or&nbsp;</span>"), self.paste, self.use],
+                   layout=W.Layout(align_items="center", flex_flow="row wrap")),
+            self.errors, self.choose, self.preview])
+        self.widget.add_class(css)
+        self.widget.add_class("dx-upload")
+        self.file.observe(self._on_file, names="value")
+        self.use.on_click(lambda _b: self._run("reading the pasted data", self._use_paste))
+        self.x.observe(self._on_column, names="value")
+        self.y.observe(self._on_column, names="value")
+        self._choosing = False
+
+    # -- the visitor's actions ------------------------------------------------------------------
+    def _run(self, context: str, fn: Callable[[], Any]) -> None:
+        """``fn`` with its ``ValueError`` shown as is (the visitor can act on it), anything else
+        politely, with the traceback in the server log."""
+        try:
+            fn()
+        except ValueError as exc:
+            self.errors.last = exc
+            log_exception(context, exc)
+            self.errors.show(f"Could not use your data: {exc}.")
+        except Exception as exc:
+            self.errors.report(exc, context)
+        else:
+            self.errors.clear()
+
+    def _on_file(self, change: dict) -> None:
+        files = change["new"]
+        if not files:
+            return
+        f = files[0]
+        name, content = str(f.get("name", "upload")), f.get("content", b"")
+        # free the widget's copy (the kernel keeps only the parsed table); no echo to the browser
+        # is needed: the visitor can pick the same file again (the input is reset on click)
+        self.file.value = ()
+        self._run("reading the uploaded file", lambda: self.load(content, name))
+
+    def _use_paste(self) -> None:
+        self.load(self.paste.value, "pasted data")
+
+    def _on_column(self, change: dict) -> None:
+        if not self._choosing and self.table is not None:
+            self._run("taking the chosen columns", self._emit)
+
+    # -- programmatic use (tests, pages) ---------------------------------------------------------
+    def load(self, content: bytes | str | memoryview, name: str = "your data", notify: bool = True
+             ) -> np.ndarray:
+        """Parse ``content`` (bytes of a file, or pasted text), choose the first numeric columns,
+        preview them and (``notify``) hand the samples to ``on_samples``; return them.
+        ``ValueError`` on refusal (the previous table stays)."""
+        data = content if isinstance(content, str) else bytes(content)
+        table = parse_table(data, max_bytes=self.max_bytes, max_rows=self.max_rows,
+                            one_line_as_column=isinstance(content, str) and self.dim == 1)
+        if len(table.columns) < self.dim:
+            raise ValueError(f"this page needs {self.dim} columns but {name!r} has {len(table.columns)} "
+                             f"({table.describe()}); separate the columns by commas, semicolons, tabs "
+                             "or spaces")
+        numeric = [c for j, c in enumerate(table.columns) if np.isfinite(table.values[:, j]).sum() >= 2]
+        rest = [c for c in table.columns if c not in numeric]
+        first = (numeric + rest)[: self.dim]
+        x, report = column_samples(table, first if self.dim == 2 else first[0])
+        self.table, self.source = table, name
+        self._choosing = True
+        try:
+            for box, value in ((self.x, first[0]), (self.y, first[-1])):
+                box.options = list(table.columns)
+                box.value = value
+        finally:
+            self._choosing = False
+        self.choose.layout.display = None if len(table.columns) > 1 else "none"
+        self._accept(x, report, notify)
+        return x
+
+    def use_paste(self, notify: bool = True) -> np.ndarray:
+        """The paste box's data, as if the visitor pressed *Use* (``ValueError`` on refusal)."""
+        return self.load(self.paste.value, "pasted data", notify)
+
+    def _emit(self) -> None:
+        assert self.table is not None
+        cols = self.x.value if self.dim == 1 else [self.x.value, self.y.value]
+        x, report = column_samples(self.table, cols)
+        self._accept(x, report)
+
+    def _accept(self, x: np.ndarray, report: SampleReport, notify: bool = True) -> None:
+        self.samples, self.report = x, report
+        self.preview.value = self.preview_html()
+        if notify:
+            self.on_samples(x, report)
+        self.errors.clear()
+
+    def preview_html(self) -> str:
+        """The first rows of the chosen columns and the counts (escaped: the names are the visitor's)."""
+        if self.samples is None or self.report is None or self.table is None:
+            return ""
+        x, r = self.samples, self.report
+        rows = x.reshape(len(x), -1)[:PREVIEW_ROWS]
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in r.columns)
+        body = "".join("<tr>" + "".join(f"<td>{_fmt(v)}</td>" for v in row) + "</tr>" for row in rows)
+        more = (f"<tr><td colspan='{len(r.columns)}'>… {len(x) - len(rows):,} more</td></tr>"
+                if len(x) > len(rows) else "")
+        return (f"<div><b>{html.escape(self.source)}</b>: {html.escape(self.table.describe())}."
+                f"<table><tr>{head}</tr>{body}{more}</table>"
+                f"<div class='dx-upload-counts'>{html.escape(r.summary())}.</div></div>")
