@@ -193,9 +193,9 @@ class DataUpload:
     def _accept(self, x: np.ndarray, report: SampleReport, notify: bool = True) -> None:
         self.samples, self.report = x, report
         self.preview.value = self.preview_html()
+        self.errors.clear()  # before the page redraws: the old message must not outlive the new data
         if notify:
             self.on_samples(x, report)
-        self.errors.clear()
 
     def preview_html(self) -> str:
         """The first rows of the chosen columns and the counts (escaped: the names are the visitor's)."""
