@@ -108,8 +108,12 @@ def cards_html(demos: list[Demo] | None = None) -> str:
 
 
 def build() -> W.VBox:
-    """The index page's widget tree."""
-    box = W.VBox([style_widget(), W.HTML(cards_html())])
+    """The index page's widget tree: the demo cards, then the claims you can check."""
+    from explorer.ui.claims import claims_html
+
+    claims = W.HTML(claims_html())
+    claims.add_class("dx-index-claims")
+    box = W.VBox([style_widget(), W.HTML(cards_html()), claims])
     box.add_class("dx-index")
     return box
 

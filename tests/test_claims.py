@@ -1,0 +1,427 @@
+"""The index's "Claims you can check" (explorer.ui.claims): every card's link opens its page without
+notes, on the right tab, and the claim holds there, checked numerically through the library.
+
+Each card's test builds its page as a visitor gets it (``background=False``), applies the card's
+link, lets the page compute, and checks the claim on what the page computed (or on the library at
+the page's configuration). The distillation lab's grids are shrunk (one temperature unless the claim
+needs two, short β grids, fewer training steps where the claim holds already) to keep the file
+within a couple of minutes; a card without a check in :data:`CHECKS` fails
+:func:`test_every_card_has_a_check`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import parse_qs
+
+import numpy as np
+import pytest
+
+from explorer.ui.claims import CLAIMS, LEFT_OUT, ClaimCard, claim_url, claims_html
+from explorer.ui.distill.claims import ALIGNMENT_CLAIMS, DISTILLATION_CLAIMS
+
+CARDS = {c.key: c for c in CLAIMS}
+
+
+def _query(card: ClaimCard) -> str:
+    url = claim_url(card)
+    return url.split("?", 1)[1] if "?" in url else ""
+
+
+# -- the cards and their HTML (fast) --------------------------------------------------------------
+def test_every_card_has_a_check():
+    assert set(CHECKS) == {c.key for c in CLAIMS}
+    assert len(CARDS) == len(CLAIMS)  # unique keys
+
+
+def test_every_lab_claim_has_a_card_derived_from_it_or_a_reason():
+    assert set(LEFT_OUT) <= {c.key for c in (*DISTILLATION_CLAIMS, *ALIGNMENT_CLAIMS)}
+    assert not set(LEFT_OUT) & set(CARDS)
+    for claim in DISTILLATION_CLAIMS:
+        if claim.key in LEFT_OUT:
+            continue
+        card = CARDS[claim.key]
+        assert claim_url(card) == f"05_distillation_alignment.ipynb?distill.claim={claim.key}"
+        assert card.paper == claim.paper and claim.title in card.sentence
+    for claim in ALIGNMENT_CLAIMS:
+        if claim.key in LEFT_OUT:
+            continue
+        card = CARDS[claim.key]
+        assert claim_url(card) == f"05_distillation_alignment.ipynb?tab=alignment&align.claim={claim.key}"
+        assert card.paper == claim.paper and claim.title in card.sentence
+
+
+def test_claim_url_repeats_the_key_of_a_tuple():
+    url = claim_url(CARDS["mode_seeking"])
+    assert url.startswith("02_mode_seeking.ipynb?")
+    assert parse_qs(url.split("?", 1)[1])["divergences"] == ["kl", "reverse_kl"]
+    bare = ClaimCard("x", "s.", "p", "01_divergence_calculator.ipynb", {}, "01_divergence_calculator.png")
+    assert claim_url(bare) == "01_divergence_calculator.ipynb"
+
+
+class _Cards(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.cards: list[dict[str, Any]] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        a = dict(attrs)
+        classes = (a.get("class") or "").split()
+        if "dx-claim-card" in classes:
+            self.cards.append({"key": a.get("data-claim"), "href": None, "thumb": None})
+        elif self.cards and tag == "a":
+            self.cards[-1]["href"] = a.get("href")
+        elif self.cards and "dx-claim-thumb" in classes:
+            self.cards[-1]["thumb"] = classes[-1]
+
+
+def test_claims_html_has_one_linked_card_with_a_thumbnail_per_claim():
+    text = claims_html()
+    assert "Claims you can check" in text and "dx-card" not in text.replace("dx-claim-card", "")
+    parser = _Cards()
+    parser.feed(text)
+    assert [c["key"] for c in parser.cards] == [c.key for c in CLAIMS]
+    for got, card in zip(parser.cards, CLAIMS, strict=True):
+        assert got["href"] == claim_url(card)
+        assert re.search(rf"\.{got['thumb']} {{background-image: url\('data:image/png;base64,", text)
+    for card in CLAIMS:
+        assert html.escape(card.paper) in text
+
+
+def test_the_index_shows_the_claims_below_the_demo_cards():
+    from explorer.ui import index
+
+    page = index.build()
+    html_children = [w.value for w in page.children if hasattr(w, "value")]
+    assert html_children[-1] == claims_html()
+    assert html_children[-2] == index.cards_html()
+
+
+# -- building a card's page -----------------------------------------------------------------------
+@pytest.fixture(autouse=True)
+def _stop_background_work():
+    """The digits placement on the KDE page runs on a thread even with ``background=False``."""
+    yield
+    from explorer.ui.widgets import tasks
+
+    runners = list(tasks._RUNNERS)
+    for runner in runners:
+        runner.cancel()
+    for runner in runners:
+        runner.wait(60)
+
+
+#: Distillation sizes per card: temperatures, β grid of the sweep, training steps, sweep steps.
+DISTILL_SIZES = {
+    "averaging": ((1.0,), (0.0, 1.0), 300, 10),
+    "gkd": ((1.0,), (0.0, 0.5, 1.0), 60, 200),
+    "sinkhorn": ((1.0,), (0.0, 1.0), 40, 10),
+    "bdkd": ((1.0,), (0.0, 1.0), 100, 10),
+    "text": ((1.0,), (0.0, 1.0), 60, 10),
+    "temperature": ((1.0, 2.0), (0.0, 1.0), 100, 10),
+}
+
+
+def _distill_lab(card: ClaimCard, monkeypatch) -> Any:
+    from explorer.alignment import fdpg
+    from explorer.ui import distill
+    from explorer.ui.distill import align_work, distill_work, tab_alignment, tab_distillation
+
+    temps, betas, steps, sweep_steps = DISTILL_SIZES.get(card.key, ((1.0,), (0.0, 1.0), 5, 5))
+    monkeypatch.setattr(distill_work, "TEMPERATURES", temps)
+    monkeypatch.setattr(distill_work, "BETAS", betas)
+    monkeypatch.setattr(align_work, "BETAS", (0.1, 0.5, 1.5))
+    monkeypatch.setattr(align_work, "STEPS", 40)
+    monkeypatch.setattr(fdpg, "FRONTIER_DIVERGENCES", ("kl", "reverse_kl"))
+    # the page opens on another claim than the card's, so the link really sets the scene
+    other = "gkd" if card.key == "averaging" else "averaging"
+    monkeypatch.setattr(tab_distillation, "DEFAULT_CLAIM", other)
+    monkeypatch.setattr(tab_alignment, "DEFAULT_CLAIM", "fdpo" if card.key == "bayes" else "bayes")
+    monkeypatch.setattr(distill_work, "STEPS", 2)  # the opening claim: not looked at
+    monkeypatch.setattr(distill_work, "SWEEP_STEPS", 2)
+    lab = distill.build(background=False)
+    monkeypatch.setattr(distill_work, "STEPS", steps)
+    monkeypatch.setattr(distill_work, "SWEEP_STEPS", sweep_steps)
+    return lab
+
+
+def _open(card: ClaimCard, monkeypatch) -> Any:
+    """The card's page, built as a visitor gets it, with the card's link applied."""
+    if card.notebook == "02_mode_seeking.ipynb":
+        from explorer.ui import mode_seeking
+
+        lab = mode_seeking.build(background=False)
+    elif card.notebook == "03_kde.ipynb":
+        from explorer.ui import kde
+
+        lab = kde.build(background=False)
+    elif card.notebook == "05_distillation_alignment.ipynb":
+        lab = _distill_lab(card, monkeypatch)
+    else:  # pragma: no cover - a card on a page this file does not know yet
+        raise AssertionError(f"no builder for {card.notebook}")
+    notes = lab.link.apply(_query(card))
+    assert notes == [], notes
+    assert lab.errors.value == ""
+    return lab
+
+
+def _tab_slug(lab: Any) -> str | None:
+    tabs = getattr(lab, "tabs", None)
+    if tabs is None:
+        return None
+    from explorer.ui.widgets.links import _tab_titles
+
+    return _tab_titles(tabs)[tabs.selected_index]
+
+
+# -- the checks: one per card ---------------------------------------------------------------------
+def _top_mode_mass(teacher: np.ndarray, student: np.ndarray) -> float:
+    from explorer.distill import metrics
+
+    modes, basin = metrics.teacher_modes(teacher)
+    return max(float(student[basin == k].sum()) for k in range(modes.size))
+
+
+def check_mode_seeking(lab: Any) -> None:
+    """One Gaussian fitted to two modes at ±2.5: forward KL's q covers both (mean between them, wide);
+    reverse KL's sits on one (mean at a mode, the mode's width), with the other mode as an equally
+    good optimum."""
+    assert lab.state.divergences == ("kl", "reverse_kl")
+    p = lab.target.p
+    centres = sorted(float(np.ravel(c.mean)[0]) for c in p.components)
+    width = max(float(c.std) for c in p.components)
+    assert len(centres) == 2 and centres[1] - centres[0] > 4 * width
+    fwd, rev = lab.results["kl"].q, lab.results["reverse_kl"].q
+    fwd_mean, rev_mean = float(np.ravel(fwd.mean)[0]), float(np.ravel(rev.mean)[0])
+    assert abs(fwd_mean - np.mean(centres)) < 0.1 * width
+    assert float(fwd.std) > (centres[1] - centres[0]) / 2  # wide enough to cover both modes
+    assert min(abs(rev_mean - c) for c in centres) < 0.1 * width
+    assert float(rev.std) < 1.2 * width
+    seekers = [o for o in lab.results["reverse_kl"].optima
+               if min(abs(float(np.ravel(o.q.mean)[0]) - c) for c in centres) < 0.1 * width]
+    assert len(seekers) == 2 and seekers[0].value == pytest.approx(seekers[1].value, rel=1e-6)
+
+
+def check_kde_kl_optimum(lab: Any) -> None:
+    """At the page's α and h: h is the KL-optimal bandwidth of the d → ∞ theory, it lies below h_G
+    (μ < 1: extreme-value regime, outside the CLT's h > h_CLT), and the KL curve's minimum is there."""
+    from explorer.kde import regimes
+
+    alpha, h = float(lab.controls["regimes.alpha"].value), float(lab.controls["regimes.h"].value)
+    th = regimes.thresholds(alpha)
+    assert th.h_KL < th.h_G < th.h_CLT
+    assert abs(h - th.h_KL) < 0.01
+    assert regimes.regime(h, alpha) == "extreme-value" and regimes.stable_index(h, alpha) < 1
+    grid = np.linspace(0.3, 2.0, 1701)
+    kl = regimes.kl_per_dim(grid, alpha)
+    h_min = float(grid[np.argmin(kl)])
+    assert abs(h_min - th.h_KL) < 2e-3 and h_min < th.h_G
+    assert float(np.min(kl[grid >= th.h_CLT])) > float(np.min(kl)) + 1e-3  # the CLT regime is worse
+    from explorer.ui.kde.tab_regimes import RegimesTab
+
+    assert "extreme-value" in lab.tab(RegimesTab).readout.value
+
+
+def _students(lab: Any) -> dict[str, Any]:
+    return dict(lab.distillation.students())
+
+
+def check_averaging(lab: Any) -> None:
+    """Forward KL's student covers all three teacher modes; reverse KL's recalls one, with a much
+    smaller Vendi score; JS lies between."""
+    from explorer.distill import metrics
+
+    tab = lab.distillation
+    modes, _ = metrics.teacher_modes(tab.teacher_obj.probs)
+    assert modes.size == 3
+    by = _students(lab)
+    assert by["kl"].metrics.mode_recall == 1.0
+    assert by["reverse_kl"].metrics.mode_recall == pytest.approx(1 / 3)
+    assert by["kl"].metrics.vendi > 3 * by["reverse_kl"].metrics.vendi
+    t = tab.teacher_obj.probs
+    mass = {k: _top_mode_mass(t, r.student) for k, r in by.items()}
+    assert mass["kl"] < 0.6 < 0.9 < mass["reverse_kl"]
+    assert mass["kl"] - 1e-6 <= mass["js"] <= mass["reverse_kl"] + 1e-6
+
+
+def check_gkd(lab: Any) -> None:
+    """Along the generalised-JSD sweep, β = 0 covers the modes and β = 1 seeks one: the mass on the
+    student's main mode grows with β and its Vendi score falls."""
+    tab = lab.distillation
+    sw = tab.sweep
+    assert [float(v) for v in sw.values] == [0.0, 0.5, 1.0]
+    t = tab.teacher_obj.probs
+    masses = [_top_mode_mass(t, r.student) for r in sw.results]
+    assert masses[0] < 0.6 and masses[-1] > 0.9
+    assert np.all(np.diff(masses) >= -1e-6)
+    vendi = [r.metrics.vendi for r in sw.results]
+    assert vendi[0] > 2 * vendi[-1]
+
+
+def check_sinkhorn(lab: Any) -> None:
+    """Students that do not overlap the teacher (a narrow bump on the tokens left of the first peak,
+    where the teacher is exactly zero): JS is stuck at its maximum ln 2 wherever the bump is, while
+    the page's Sinkhorn loss (its ε) still falls as the bump moves towards the peak; the Sinkhorn
+    student recalls both modes."""
+    import torch
+
+    from explorer.distill import losses as L
+
+    tab = lab.distillation
+    t = np.asarray(tab.teacher_obj.probs)
+    eps = float(lab.controls["loss.sinkhorn.epsilon"].value)
+    first = int(np.flatnonzero(t > 0).min())
+    positions = list(range(first - 1))  # the bump and its neighbours on exact zeros
+    assert len(positions) >= 3
+    idx = np.arange(t.size)
+    js, sk = [], []
+    for x in positions:
+        logits = torch.tensor(-50.0 * (idx - x) ** 2, dtype=torch.float64)
+        js.append(float(L.loss("js", logits, t)))
+        sk.append(float(L.loss("sinkhorn", logits, t, epsilon=eps)))
+    np.testing.assert_allclose(js, np.log(2), rtol=1e-9)  # no overlap: JS cannot tell them apart
+    assert np.all(np.isfinite(sk)) and np.all(np.diff(sk) < -1.0)
+    assert _students(lab)["sinkhorn"].metrics.mode_recall == 1.0
+
+
+def check_bdkd(lab: Any) -> None:
+    """The balanced-KL student's Vendi score lies strictly between the forward- and reverse-KL
+    students', its mode recall between theirs."""
+    by = _students(lab)
+    kl, rkl, bkl = (by[k].metrics for k in ("kl", "reverse_kl", "balanced_kl"))
+    lo, hi = sorted((kl.vendi, rkl.vendi))
+    assert lo < bkl.vendi < hi
+    lo, hi = sorted((kl.mode_recall, rkl.mode_recall))
+    assert lo <= bkl.mode_recall <= hi
+
+
+def check_text(lab: Any) -> None:
+    """On real next-character rows, the forward-KL student puts several times more mass on characters
+    that never follow (hallucination) than the reverse-KL one, which recalls fewer of the options."""
+    tab = lab.distillation
+    assert tab.teacher_obj.probs.ndim == 2 and (tab.teacher_obj.probs == 0).any()
+    by = _students(lab)
+    fwd, rev = by["kl"].metrics, by["reverse_kl"].metrics
+    assert fwd.hallucination > 0.02 and fwd.hallucination > 3 * rev.hallucination
+    assert fwd.mode_recall > rev.mode_recall
+
+
+def check_temperature(lab: Any) -> None:
+    """Trained at T = 2 against the softened teacher, both students are wider (higher entropy, seen
+    at T = 1) than at T = 1; the softened teacher itself is flatter."""
+    from explorer.distill import metrics
+    from explorer.ui.distill import distill_work
+
+    tab = lab.distillation
+    assert float(tab.temperature.value) == 2.0
+    for loss in tab.spec.losses:
+        cold = tab.fits[distill_work.fit_key(loss, 1.0, tab.spec.params_of(loss))]
+        hot = tab.fits[distill_work.fit_key(loss, 2.0, tab.spec.params_of(loss))]
+        assert hot.metrics.entropy > cold.metrics.entropy + 0.05, loss
+    t = np.asarray(tab.teacher_obj.probs)
+    soft = t ** 0.5 / (t ** 0.5).sum()
+    assert metrics.vendi_score(soft) > metrics.vendi_score(t)
+
+
+def check_fdpg(lab: Any) -> None:
+    """At the slider's β no divergence is best on every metric (the most aligned policy is not the most
+    diverse), and JS's policy is not beaten on both alignment and entropy by any other."""
+    a = lab.alignment
+    beta = float(a.beta.value)
+    points = {d: fr.point(d, beta) for d, fr in a.shown().items()}
+    assert set(points) == {"kl", "reverse_kl", "js", "tv", "alpha"}
+    most_aligned = max(points, key=lambda d: points[d]["alignment"])
+    most_diverse = max(points, key=lambda d: points[d]["entropy"])
+    assert most_aligned != most_diverse
+    js = points["js"]
+    for d, pt in points.items():
+        if d != "js":
+            assert not (pt["alignment"] > js["alignment"] and pt["entropy"] > js["entropy"]), d
+
+
+def check_bayes(lab: Any) -> None:
+    """f-DPO's closed form with the reverse-KL regulariser is the posterior a·exp(r/β)/Z at every β
+    of the slider, and the page draws it there."""
+    from explorer.alignment import fdpo
+
+    a = lab.alignment
+    assert a.fdpo_name.value == "reverse_kl"
+    pr = a.problem
+    for beta in a.beta.options:
+        res = fdpo.closed_form(pr.base, pr.reward, float(beta), "reverse_kl")
+        np.testing.assert_allclose(res.policy, pr.target(float(beta)), rtol=1e-8, atol=1e-14)
+    shown, _ = a.fdpo_result()
+    np.testing.assert_allclose(shown.policy, pr.target(float(a.beta.value)), rtol=1e-8, atol=1e-14)
+
+
+def check_fdpo(lab: Any) -> None:
+    """With Pearson χ² (neyman_chi2) the closed-form policy is exactly zero on low-reward items at the
+    slider's smallest β, its support shrinking as β falls; forward KL keeps every item."""
+    from explorer.alignment import fdpo
+
+    a = lab.alignment
+    assert a.fdpo_name.value == "neyman_chi2"
+    pr = a.problem
+    betas = sorted(float(b) for b in a.beta.options)
+    support = [fdpo.closed_form(pr.base, pr.reward, b, "neyman_chi2").support for b in betas]
+    assert support[0] < pr.n and np.all(np.diff(support) >= 0)
+    a.beta.value = min(a.beta.options)
+    res, _ = a.fdpo_result()
+    zeros = res.policy == 0
+    assert zeros.any() and pr.reward[zeros].max() < pr.reward[~zeros].min()
+    assert np.all(fdpo.closed_form(pr.base, pr.reward, betas[0], "kl").policy > 0)
+
+
+def check_gdc(lab: Any) -> None:
+    """With a binary preference the target a·exp(b/β)/Z approaches a·b/Z as β → 0: at the slider's
+    smallest β almost all its mass is on preferred items, and its distance to a·b falls with β."""
+    a = lab.alignment
+    pr = a.problem
+    assert a.kind.value == "preference" and pr.binary and int(a.capacity.value) == 8
+    limit = pr.target(None)
+    assert limit[pr.reward == 0].sum() == 0
+    betas = sorted(float(b) for b in a.beta.options)
+    tv = [0.5 * np.abs(pr.target(b) - limit).sum() for b in betas]
+    assert np.all(np.diff(tv) > 0)
+    assert pr.target(betas[0])[pr.reward == 1].sum() > 0.99
+
+
+CHECKS: dict[str, Callable[[Any], None]] = {
+    "mode_seeking": check_mode_seeking,
+    "kde_kl_optimum": check_kde_kl_optimum,
+    "averaging": check_averaging,
+    "gkd": check_gkd,
+    "sinkhorn": check_sinkhorn,
+    "bdkd": check_bdkd,
+    "text": check_text,
+    "temperature": check_temperature,
+    "fdpg": check_fdpg,
+    "bayes": check_bayes,
+    "fdpo": check_fdpo,
+    "gdc": check_gdc,
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", list(CARDS))
+def test_the_cards_link_opens_a_view_that_shows_its_claim(key, monkeypatch):
+    card = CARDS[key]
+    lab = _open(card, monkeypatch)
+    wanted_tab = card.query.get("tab")
+    if getattr(lab, "tabs", None) is not None:
+        assert _tab_slug(lab) == (wanted_tab or _tab_slug_first(lab))
+    for name, value in card.query.items():
+        if name != "tab":
+            got = lab.controls[name].value
+            assert got == (value if not isinstance(value, float) else pytest.approx(value)), name
+    CHECKS[key](lab)
+
+
+def _tab_slug_first(lab: Any) -> str:
+    from explorer.ui.widgets.links import _tab_titles
+
+    return _tab_titles(lab.tabs)[0]
