@@ -11,7 +11,9 @@ standalone Voila application with three additions:
   visitor beyond it gets a "busy, try again in a minute" page (HTTP 503) instead of a kernel the
   machine cannot hold; a closed tab's kernel is shut down at once; and kernels whose page is open
   but unused for ``VisitorKernelManager.cull_connected_timeout`` seconds are culled
-  (:mod:`explorer._serving`; docs/deploy.md).
+  (:mod:`explorer._serving`; docs/deploy.md);
+* ``--export DIR``: instead of serving, an offline static snapshot of every page
+  (:mod:`explorer.export`).
 
 Everything else -- hidden sources, no tracebacks for visitors, the friendly cell-error text,
 execution timeout, kernel culling, preheated kernels -- is Voila's own configuration in
@@ -123,6 +125,26 @@ def build_parser() -> argparse.ArgumentParser:
         "0: no cap)",
     )
     parser.add_argument(
+        "--export",
+        metavar="DIR",
+        default=None,
+        help="instead of serving, write an offline snapshot of every page to DIR (static HTML with its "
+        "figures and the JavaScript beside it; no network needed to view it, but nothing recomputes)",
+    )
+    parser.add_argument(
+        "--pages",
+        metavar="NAMES",
+        default=None,
+        help="with --export: comma-separated notebook names to export (e.g. 00_index,03_kde; default all)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=900.0,
+        metavar="SECONDS",
+        help="with --export: seconds each page may take to run and draw its tabs (default: %(default)s)",
+    )
+    parser.add_argument(
         "--notebooks",
         metavar="DIR",
         default=None,
@@ -148,6 +170,10 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, l
         passthrough.append(item)
     if not 0 < args.port < 65536:
         parser.error(f"--port must be between 1 and 65535, not {args.port}")
+    if args.export is None and args.pages is not None:
+        parser.error("--pages only goes with --export DIR")
+    if not args.timeout > 0:
+        parser.error(f"--timeout must be positive, not {args.timeout}")
     if args.max_kernels is not None and args.max_kernels < 0:
         parser.error(f"--max-kernels must be 0 (no cap) or positive, not {args.max_kernels}")
     return args, passthrough
@@ -308,8 +334,24 @@ def make_app_class():
     return ExplorerVoila
 
 
+def run_export(args: argparse.Namespace) -> int:
+    """``--export DIR``: write the offline snapshot (:func:`explorer.export.export`)."""
+    from explorer.export import export
+
+    pages = None if args.pages is None else [p.strip().removesuffix(".ipynb") for p in args.pages.split(",")
+                                             if p.strip()]
+    try:
+        export(args.export, find_notebooks_dir(args.notebooks), pages=pages, timeout=args.timeout)
+    except (NotebooksDirNotFound, ValueError, FileNotFoundError) as exc:
+        print(f"explorer-app: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args, passthrough = parse_args(argv)
+    if args.export is not None:
+        return run_export(args)
     try:
         notebooks_dir = find_notebooks_dir(args.notebooks)
         check_port_free(args.host, args.port)

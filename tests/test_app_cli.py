@@ -43,7 +43,8 @@ def test_traitlets_options_pass_through():
     assert extra == ["--VoilaExecutor.timeout=60", "--Voila.log_level=10"]
 
 
-@pytest.mark.parametrize("argv", [["--bogus"], ["positional"], ["--port", "0"], ["--port", "70000"]])
+@pytest.mark.parametrize("argv", [["--bogus"], ["positional"], ["--port", "0"], ["--port", "70000"],
+                                  ["--pages", "03_kde"], ["--export", "out", "--timeout", "0"]])
 def test_bad_arguments_exit_with_usage_error(argv, capsys):
     with pytest.raises(SystemExit) as exc:
         app.parse_args(argv)

@@ -11,12 +11,14 @@ import ipywidgets as W
 
 from explorer.ui.mode_seeking.state import State
 from explorer.ui.widgets import Controls, ErrorBox, LatestRunner
+from explorer.ui.widgets.controls import RUN_CLASS
 
 
 def run_button(description: str, css: str, action: Callable[[], Any]) -> W.Button:
-    """A ▶ button calling ``action``."""
+    """A ▶ button calling ``action`` (CSS class ``css``, and ``dx-run``: a snapshot presses it)."""
     button = W.Button(description=description, icon="play", layout=W.Layout(width="auto"))
     button.add_class(css)
+    button.add_class(RUN_CLASS)
     button.on_click(lambda b: action())
     return button
 

@@ -17,9 +17,12 @@ import ipywidgets as W
 
 from explorer.params import Param
 
-__all__ = ["LOG_STEP", "Controls", "log_limits", "nice_step", "set_range", "slider"]
+__all__ = ["LOG_STEP", "RUN_CLASS", "Controls", "log_limits", "nice_step", "set_range", "slider"]
 
 LOG_STEP = 0.01  # step of the log sliders, in decades
+#: CSS class of a button that starts a tab's optional long work (a study, a landscape): a static
+#: snapshot (:mod:`explorer.ui.snapshot`) presses every such button, so it shows the results.
+RUN_CLASS = "dx-run"
 
 
 def log_limits(lo: float, hi: float, value: float, step: float = LOG_STEP) -> tuple[float, float]:

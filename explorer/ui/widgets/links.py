@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import contextlib
 import html
+import itertools
 import math
 import re
+import weakref
 from collections.abc import Collection, Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -32,7 +34,7 @@ import traitlets
 
 from explorer.ui.widgets.controls import Controls
 
-__all__ = ["RESERVED", "TAB", "ViewLink", "apply_query", "view_query"]
+__all__ = ["RESERVED", "TAB", "ViewLink", "apply_query", "live_links", "view_query"]
 
 #: The query key of the open tab (a slug of its title).
 TAB = "tab"
@@ -40,6 +42,8 @@ TAB = "tab"
 RESERVED = ("voila-template", "voila-theme", "template", "theme", "token")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
+_LIVE: weakref.WeakSet = weakref.WeakSet()  # every ViewLink of this kernel (its pages)
+_SERIAL = itertools.count()
 
 
 def _slug(title: str) -> str:
@@ -151,6 +155,11 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, float) and isinstance(b, float):
         return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
     return a == b
+
+
+def live_links() -> list[ViewLink]:
+    """The :class:`ViewLink` of every page built in this kernel (one per page), oldest first."""
+    return sorted(_LIVE, key=lambda link: link.serial)
 
 
 def view_query(controls: Controls, tabs: W.Tab | None = None,
@@ -367,7 +376,10 @@ class ViewLink:
         if tabs is not None:
             tabs.observe(lambda change: self.refresh(), names="selected_index")
         self.button.observe(self._page_query, names="rounds")
+        self.box: W.Box | None = None
         self.refresh()
+        self.serial = next(_SERIAL)
+        _LIVE.add(self)
 
     def _changed(self, name: str, change: dict) -> None:
         if not _same(change["old"], change["new"]):  # not a slider's rounding echo
@@ -382,7 +394,13 @@ class ViewLink:
         """Put the link bar into ``box`` at ``index`` (after the page's style widget); returns self."""
         children = list(box.children)
         box.children = (*children[:index], self.widget, *children[index:])
+        self.box = box
         return self
+
+    def remove(self) -> None:
+        """Take the link bar off the page (a static snapshot has no kernel to answer it)."""
+        if self.box is not None:
+            self.box.children = tuple(c for c in self.box.children if c is not self.widget)
 
     def apply(self, query: str) -> list[str]:
         """Apply ``query`` to the page (what opening a link does); show and return the notes."""

@@ -35,6 +35,7 @@ True
 from __future__ import annotations
 
 import atexit
+import os
 import queue
 import threading
 import time
@@ -42,9 +43,14 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Cancelled", "Job", "LatestRunner", "kernel_loop", "ui_thread_dispatch"]
+__all__ = ["INLINE_ENV", "Cancelled", "Job", "LatestRunner", "busy_runners", "kernel_loop",
+           "ui_thread_dispatch"]
 
 Dispatch = Callable[[Callable[[], None]], None]
+#: Set (to anything but "" or "0") in a kernel's environment, every runner works inline and runs
+#: its callbacks at once: the static snapshot (``explorer-app --export``) stores only the widget
+#: messages sent while a cell runs, so nothing may happen later on the kernel's event loop.
+INLINE_ENV = "EXPLORER_INLINE_WORK"
 _RUNNERS: weakref.WeakSet = weakref.WeakSet()
 
 
@@ -66,6 +72,11 @@ def _call(fn: Callable[[], None]) -> None:
 
 class Cancelled(Exception):
     """Raised inside the work by :meth:`Job.check` once a newer request superseded it."""
+
+
+def busy_runners() -> list[str]:
+    """Names of this process's runners with work waiting, running, or callbacks not yet run."""
+    return sorted(runner.name for runner in list(_RUNNERS) if runner.busy)
 
 
 def kernel_loop() -> Any | None:
@@ -158,6 +169,8 @@ class LatestRunner:
                  background: bool = True, name: str = "dx-runner"):
         if not fps > 0:
             raise ValueError(f"parameter 'fps' must be > 0, got {fps}")
+        if os.environ.get(INLINE_ENV, "") not in ("", "0"):
+            background, dispatch = False, _call
         self.errors = errors
         self.interval = 1.0 / fps
         self.background = background
