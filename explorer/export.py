@@ -51,7 +51,8 @@ _BANNER = (
     "<div class='{cls}' style='background:#fff4ce;border:1px solid #e0b400;border-radius:6px;"
     "padding:8px 12px;margin:4px 0 10px 0;font-size:14px'>"
     "<b>Snapshot, not live.</b> This page was exported on {date} with <code>explorer-app --export</code>: "
-    "the plots and numbers are those of its default view, and moving a control recomputes nothing. "
+    "the plots and numbers are those of its default view, moving a control recomputes nothing, and "
+    "links open the other pages' snapshots in their default view. "
     "For the interactive app, run <code>{hint}</code> in a checkout of Divergence Explorer.</div>"
 )
 
