@@ -43,7 +43,7 @@ ALPHABET = " abcdefghijklmnopqrstuvwxyz.,;'-"
 lower-cased, every run of whitespace becomes one space, and other characters are dropped."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Teacher:
     """A teacher distribution over V tokens (or one per context) and what its tokens are.
 
@@ -72,6 +72,11 @@ class Teacher:
     contexts: tuple[str, ...] = ()
     weights: np.ndarray = field(default=None)  # type: ignore[assignment]
     description: str = ""
+
+    def __repr__(self) -> str:  # short: it appears in error messages (not the whole probability table)
+        shape = np.shape(self.probs)
+        rows = f", contexts={shape[0]}" if len(shape) == 2 else ""
+        return f"Teacher({self.name!r}, V={shape[-1]}{rows})"
 
     def __post_init__(self) -> None:
         p = as_finite_array(self.probs, "teacher probs")
