@@ -123,6 +123,7 @@ DISTILL_SIZES = {
     "bdkd": ((1.0,), (0.0, 1.0), 100, 10),
     "text": ((1.0,), (0.0, 1.0), 60, 10),
     "temperature": ((1.0, 2.0), (0.0, 1.0), 100, 10),
+    "skew": ((1.0,), (0.0, 1.0), 30, 10),
 }
 
 
@@ -299,6 +300,42 @@ def check_bdkd(lab: Any) -> None:
     assert lo <= bkl.mode_recall <= hi
 
 
+def check_skew(lab: Any) -> None:
+    """The teacher is exactly zero between its peaks: reverse KL is infinite for every student the page
+    trained (each has mass there) and the page clamps it, saying so once in the table; SKL and SRKL at
+    the page's skew λ stay finite, below their bound −log λ, with finite gradients, and are trained
+    unclamped."""
+    import torch
+
+    from explorer.distill import losses as L
+    from explorer.ui.distill import distill_work
+
+    tab = lab.distillation
+    t = np.asarray(tab.teacher_obj.probs)
+    zeros = np.flatnonzero(t == 0)
+    peaks = np.flatnonzero((t[1:-1] > t[:-2]) & (t[1:-1] > t[2:])) + 1
+    assert peaks.size == 3 and any(peaks[0] < z < peaks[1] for z in zeros)
+    assert any(peaks[1] < z < peaks[2] for z in zeros)
+    by = _students(lab)
+    assert set(by) == {"reverse_kl", "skew_kl", "skew_reverse_kl"}
+    params = {n: tab.spec.params_of(n) for n in by}
+    assert params["skew_kl"] == {"skew": 0.1} and params["skew_reverse_kl"] == {"skew": 0.1}
+    assert distill_work.floor_for("reverse_kl", tab.teacher_obj, params["reverse_kl"]) > 0
+    assert distill_work.floor_for("skew_kl", tab.teacher_obj, params["skew_kl"]) == 0
+    assert distill_work.floor_for("skew_reverse_kl", tab.teacher_obj, params["skew_reverse_kl"]) == 0
+    assert tab.table.value.count("clamped") == 1
+    for name, r in by.items():
+        student = np.asarray(r.student)
+        assert np.all(student[zeros] > 0), name
+        logits = torch.tensor(np.log(student), dtype=torch.float64, requires_grad=True)
+        assert float(L.loss("reverse_kl", logits.detach(), t)) == np.inf
+        for skewed in ("skew_kl", "skew_reverse_kl"):
+            value = L.loss(skewed, logits, t, skew=0.1)
+            (grad,) = torch.autograd.grad(value, logits)
+            assert 0 <= float(value.detach()) <= -np.log(0.1), (name, skewed)
+            assert torch.isfinite(grad).all(), (name, skewed)
+
+
 def check_text(lab: Any) -> None:
     """On real next-character rows, the forward-KL student puts several times more mass on characters
     that never follow (hallucination) than the reverse-KL one, which recalls fewer of the options."""
@@ -397,6 +434,7 @@ CHECKS: dict[str, Callable[[Any], None]] = {
     "gkd": check_gkd,
     "sinkhorn": check_sinkhorn,
     "bdkd": check_bdkd,
+    "skew": check_skew,
     "text": check_text,
     "temperature": check_temperature,
     "fdpg": check_fdpg,
