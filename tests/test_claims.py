@@ -123,6 +123,7 @@ DISTILL_SIZES = {
     "bdkd": ((1.0,), (0.0, 1.0), 100, 10),
     "text": ((1.0,), (0.0, 1.0), 60, 10),
     "temperature": ((1.0, 2.0), (0.0, 1.0), 100, 10),
+    "skew": ((1.0,), (0.0, 1.0), 30, 10),
 }
 
 
@@ -159,6 +160,10 @@ def _open(card: ClaimCard, monkeypatch) -> Any:
         from explorer.ui import kde
 
         lab = kde.build(background=False)
+    elif card.notebook == "04_information_bottleneck.ipynb":
+        from explorer.ui import information
+
+        lab = information.build(background=False)
     elif card.notebook == "05_distillation_alignment.ipynb":
         lab = _distill_lab(card, monkeypatch)
     else:  # pragma: no cover - a card on a page this file does not know yet
@@ -224,6 +229,141 @@ def check_kde_kl_optimum(lab: Any) -> None:
     from explorer.ui.kde.tab_regimes import RegimesTab
 
     assert "extreme-value" in lab.tab(RegimesTab).readout.value
+
+
+def check_gradient_weights(lab: Any) -> None:
+    """The tab draws q·h(p/q) at reverse KL's fit, which sits on one of the two modes: forward KL's
+    weight is p itself, half of it on the missed mode's side; reverse KL's is q, almost none there."""
+    from explorer import fitting
+    from explorer.ui.mode_seeking.plot import x_grid
+    from explorer.ui.mode_seeking.tab_weights import WeightsTab
+
+    st = lab.state
+    assert st.divergences == ("reverse_kl", "kl")
+    common = st.first_fit()
+    assert common is st.results["reverse_kl"]
+    p, q = st.p, common.q
+    centres = sorted(float(np.ravel(c.mean)[0]) for c in p.components)
+    q_mean = float(np.ravel(q.mean)[0])
+    near = min(centres, key=lambda c: abs(c - q_mean))
+    far = max(centres, key=lambda c: abs(c - q_mean))
+    assert abs(q_mean - near) < 0.1 and far - near > 4.0
+    x = x_grid(st)
+    missed = np.abs(x - far) < np.abs(x - near)
+    weights = {n: fitting.gradient_weight(p, q, n, x) for n in st.divergences}
+    np.testing.assert_allclose(weights["kl"], p.pdf(x) / np.trapezoid(p.pdf(x), x), rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(weights["reverse_kl"], q.pdf(x) / np.trapezoid(q.pdf(x), x), rtol=1e-6,
+                               atol=1e-12)
+    on_missed = {n: float(np.trapezoid(np.where(missed, w, 0.0), x)) for n, w in weights.items()}
+    assert on_missed["kl"] == pytest.approx(0.5, abs=0.01)  # measured 0.500
+    assert on_missed["reverse_kl"] < 1e-3  # measured 1.9e-4
+    tab = lab.tab(WeightsTab)
+    assert tab.notice.value == "" and tab.figure.widget is not None
+    drawn = [t.name for t in tab.figure.widget.data]
+    assert all(_label(n) in drawn for n in st.divergences), drawn
+
+
+def _label(name: str) -> str:
+    from explorer.ui.mode_seeking.plot import label
+
+    return label(name)
+
+
+def check_kde_regimes(lab: Any) -> None:
+    """The page's simulation (d = 30, n = e^{αd} ≈ 8,100): at the link's h, in the CLT regime, the
+    largest kernel term is under 1% of the estimate; along the page's curve over h the largest share
+    falls with h, above 75% well below h_G and under 5% well above h_CLT."""
+    from explorer.kde import regimes
+    from explorer.ui.kde.tab_regimes import CURVE_POINTS, RegimesTab
+
+    tab = lab.tab(RegimesTab)
+    s = tab.sample
+    assert (s.d, s.n) == (30, round(np.exp(0.3 * 30))) and s.sigma == 1.0
+    h = float(tab.h.value)
+    th = regimes.thresholds(s.alpha, s.sigma)
+    assert h > th.h_CLT and regimes.regime(h, s.alpha) == "CLT"
+    assert float(tab.at_h.mean_max_share[0]) < 0.01  # measured 0.0056
+    hs = np.concatenate([c.h for c in tab.curves])
+    share = np.concatenate([c.mean_max_share for c in tab.curves])
+    assert hs.size == CURVE_POINTS and np.all(np.diff(share) <= 1e-9)
+    assert np.all(share[hs <= th.h_G / 1.5] > 0.75)  # measured ≥ 0.795
+    assert np.all(share[hs >= 1.25 * th.h_CLT] < 0.05)  # measured ≤ 0.027
+    assert hs.min() <= th.h_G / 1.5 and hs.max() >= 1.25 * th.h_CLT
+    assert "CLT" in tab.readout.value
+
+
+def check_gaussian_ib(lab: Any) -> None:
+    """The page's iterative IB curve on the 41 × 41 Gaussian grid (ρ = 0.8, |T| = 8) against the closed
+    form it draws: trivial below β_c = 1/(1 − λ) = 1/ρ², not above 1.1 β_c, and I(T;Y) at each
+    point's I(X;T) within 1e-3 nats of the closed-form curve up to I(X;T) = 1 nat (measured 4e-4),
+    within 0.01 beyond (|T| = 8 clusters cap it; measured 8.3e-3)."""
+    from explorer.ui.information import IBTab
+
+    tab = lab.tab(IBTab)
+    assert tab.scene.gaussian is not None and tab.closed is not None
+    rho = float(lab.controls["ib.joint.rho"].value)
+    assert rho == 0.8
+    closed, curve = tab.closed, tab.results["iterative"]
+    assert set(tab.results) == {"iterative"} and curve is not None
+    beta_c = float(closed.extra["critical_betas"][0])
+    assert beta_c == pytest.approx(1 / rho**2)
+    assert closed.I_XY == pytest.approx(-0.5 * np.log(1 - rho**2))
+    assert curve.I_XY == pytest.approx(closed.I_XY, abs=1e-3)  # the grid's I(X;Y): 0.5104 vs 0.5108
+    b, ixt, ity = curve.betas, curve.I_XT, curve.I_TY
+    assert np.all(ixt[b < beta_c] < 1e-6)
+    assert np.all(ixt[b > 1.1 * beta_c] > 0.05)
+    gap = np.abs(ity - np.interp(ixt, closed.I_XT, closed.I_TY))
+    assert gap[ixt < 1.0].max() < 1e-3
+    assert gap.max() < 0.01
+    assert ixt.max() > 1.5  # the comparison reaches past the curve's knee
+
+
+def _plane_runs(lab: Any) -> list[Any]:
+    """The runs the information-plane tab shows, each a shipped precomputed run (nothing trained)."""
+    from explorer.ui.information import PlaneTab
+
+    tab = lab.tab(PlaneTab)
+    runs = [tab.available(key, ests) for key, ests in tab._request]
+    assert all(r is not None for r in runs)
+    assert all(tab.sources[id(r)].startswith("shipped") for r in runs)
+    assert tab.status.value.startswith("Shown from stored runs")
+    return runs
+
+
+def _compression(run: Any, estimator: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per hidden layer: I(X;T) at the end over its maximum, and the drop max − end (nats)."""
+    ixt = run.I_XT[run.estimators.index(estimator)][:, :-1]  # hidden layers (not the output)
+    top, end = ixt.max(axis=0), ixt[-1]
+    assert int(run.epochs[-1]) == run.config["epochs"]
+    return end / top, top - end
+
+
+def check_saxe_compression(lab: Any) -> None:
+    """Fixed-width binning on the shipped 12-bit runs: tanh's deepest hidden layer ends at under 35% of
+    its peak I(X;T) (measured 28%), ReLU's keeps over 80% (87%); tanh's hidden layers lose more than
+    2.5 times as many nats in all (9.7 vs 2.9)."""
+    tanh, relu = _plane_runs(lab)
+    assert (tanh.config["activation"], relu.config["activation"]) == ("tanh", "relu")
+    assert lab.controls["plane.estimator"].value == "binning"
+    tanh_ratio, tanh_drop = _compression(tanh, "binning")
+    relu_ratio, relu_drop = _compression(relu, "binning")
+    assert tanh_ratio[-1] < 0.35 and relu_ratio[-1] > 0.8
+    assert tanh_drop.sum() > 2.5 * relu_drop.sum()
+    # the peak is early: compression is what happens over the rest of training
+    peak = tanh.epochs[np.argmax(tanh.I_XT[tanh.estimators.index("binning")][:, -2])]
+    assert peak <= 0.1 * tanh.config["epochs"]
+
+
+def check_adaptive_compression(lab: Any) -> None:
+    """The shipped 12-bit ReLU run under both estimators: with adaptive bins its deepest hidden layer
+    ends at under 60% of its peak I(X;T) (measured 53%), with fixed-width bins over 80% (87%); its
+    three deeper hidden layers lose more than 2.5 times as many nats under adaptive bins (7.1 vs 2.3)."""
+    (run,) = _plane_runs(lab)
+    assert run.config["activation"] == "relu"
+    adaptive_ratio, adaptive_drop = _compression(run, "adaptive")
+    fixed_ratio, fixed_drop = _compression(run, "binning")
+    assert adaptive_ratio[-1] < 0.6 and fixed_ratio[-1] > 0.8
+    assert adaptive_drop[2:].sum() > 2.5 * fixed_drop[2:].sum()
 
 
 def _students(lab: Any) -> dict[str, Any]:
@@ -297,6 +437,42 @@ def check_bdkd(lab: Any) -> None:
     assert lo < bkl.vendi < hi
     lo, hi = sorted((kl.mode_recall, rkl.mode_recall))
     assert lo <= bkl.mode_recall <= hi
+
+
+def check_skew(lab: Any) -> None:
+    """The teacher is exactly zero between its peaks: reverse KL is infinite for every student the page
+    trained (each has mass there) and the page clamps it, saying so once in the table; SKL and SRKL at
+    the page's skew λ stay finite, below their bound −log λ, with finite gradients, and are trained
+    unclamped."""
+    import torch
+
+    from explorer.distill import losses as L
+    from explorer.ui.distill import distill_work
+
+    tab = lab.distillation
+    t = np.asarray(tab.teacher_obj.probs)
+    zeros = np.flatnonzero(t == 0)
+    peaks = np.flatnonzero((t[1:-1] > t[:-2]) & (t[1:-1] > t[2:])) + 1
+    assert peaks.size == 3 and any(peaks[0] < z < peaks[1] for z in zeros)
+    assert any(peaks[1] < z < peaks[2] for z in zeros)
+    by = _students(lab)
+    assert set(by) == {"reverse_kl", "skew_kl", "skew_reverse_kl"}
+    params = {n: tab.spec.params_of(n) for n in by}
+    assert params["skew_kl"] == {"skew": 0.1} and params["skew_reverse_kl"] == {"skew": 0.1}
+    assert distill_work.floor_for("reverse_kl", tab.teacher_obj, params["reverse_kl"]) > 0
+    assert distill_work.floor_for("skew_kl", tab.teacher_obj, params["skew_kl"]) == 0
+    assert distill_work.floor_for("skew_reverse_kl", tab.teacher_obj, params["skew_reverse_kl"]) == 0
+    assert tab.table.value.count("clamped") == 1
+    for name, r in by.items():
+        student = np.asarray(r.student)
+        assert np.all(student[zeros] > 0), name
+        logits = torch.tensor(np.log(student), dtype=torch.float64, requires_grad=True)
+        assert float(L.loss("reverse_kl", logits.detach(), t)) == np.inf
+        for skewed in ("skew_kl", "skew_reverse_kl"):
+            value = L.loss(skewed, logits, t, skew=0.1)
+            (grad,) = torch.autograd.grad(value, logits)
+            assert 0 <= float(value.detach()) <= -np.log(0.1), (name, skewed)
+            assert torch.isfinite(grad).all(), (name, skewed)
 
 
 def check_text(lab: Any) -> None:
@@ -393,10 +569,16 @@ def check_gdc(lab: Any) -> None:
 CHECKS: dict[str, Callable[[Any], None]] = {
     "mode_seeking": check_mode_seeking,
     "kde_kl_optimum": check_kde_kl_optimum,
+    "gradient_weights": check_gradient_weights,
+    "kde_regimes": check_kde_regimes,
+    "gaussian_ib": check_gaussian_ib,
+    "saxe_compression": check_saxe_compression,
+    "adaptive_compression": check_adaptive_compression,
     "averaging": check_averaging,
     "gkd": check_gkd,
     "sinkhorn": check_sinkhorn,
     "bdkd": check_bdkd,
+    "skew": check_skew,
     "text": check_text,
     "temperature": check_temperature,
     "fdpg": check_fdpg,

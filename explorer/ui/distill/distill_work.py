@@ -47,11 +47,22 @@ SWEEP_METRICS = ("kl", "reverse_kl")
 """Registry divergences computed along the β sweep (diversity metrics always are)."""
 
 
-def floor_for(loss: str, teacher: Any) -> float:
-    """:data:`FLOOR` when ``loss`` is infinite against the teacher's exact zeros (its registry entry
-    says so), else 0."""
-    if L.get(loss).finite_on_teacher_zeros or not np.any(np.asarray(teacher.probs) == 0):
+def floor_for(loss: str, teacher: Any, params: Mapping[str, float] | None = None) -> float:
+    """:data:`FLOOR` when ``loss`` is infinite against the teacher's exact zeros, else 0.
+
+    The registry entry says whether the loss can be infinite there; with ``params`` (the loss's
+    parameters) it is also evaluated against a uniform student, which has mass on every zero: a
+    loss finite there at those parameters (skew reverse KL with a skew > 0) needs no clamp.
+    """
+    probs = np.asarray(teacher.probs, dtype=float)
+    if L.get(loss).finite_on_teacher_zeros or not np.any(probs == 0):
         return 0.0
+    if params is not None:
+        import torch
+
+        uniform = torch.zeros(probs.shape, dtype=torch.float64)
+        if math.isfinite(float(L.loss(loss, uniform, probs, **params))):
+            return 0.0
     return FLOOR
 
 
@@ -186,7 +197,7 @@ def run(
                 steps=spec.steps,
                 seed=spec.seed,
                 temperature=t,
-                floor=floor_for(what, teacher),
+                floor=floor_for(what, teacher, params),
                 student_params=spec.family_params,
                 loss_params=params,
                 init=_warm(spec, what, t, fits),

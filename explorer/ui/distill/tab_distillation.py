@@ -371,7 +371,7 @@ class DistillationTab:
         notes = {
             n: f"teacher clamped at {work.FLOOR:g} (this loss is infinite against its exact zeros)"
             for n, _ in students
-            if work.floor_for(n, self.teacher_obj) > 0
+            if work.floor_for(n, self.teacher_obj, self.spec.params_of(n)) > 0
         }
         self.table.value = metrics_html(self.teacher_obj, students, notes)
         self.div_table.value = divergences_html(students)
