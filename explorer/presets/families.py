@@ -161,6 +161,7 @@ def user_family(samples: Any, label: str = "your data", example: bool = False) -
         if n > x.size:
             blurb += (f" The divergences use a random {x.size:,} of them (the exact KDE's cost grows "
                       "with the number of values).")
+        blurb += " A link to this view keeps the settings, not the data."
     return Family(USER_DATA, ParamSet((_BANDWIDTH,)), build, blurb=blurb, samples=lambda: x, user=True)
 
 
