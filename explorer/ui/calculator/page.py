@@ -36,7 +36,7 @@ class Calculator:
     def __init__(self, preset: str = DEFAULT_PRESET):
         self.controls = Controls()
         self.errors = ErrorBox()
-        self.status = status_line()
+        self.status = status_line("dx-calc-status")
         self.preset = W.Dropdown(options=[NO_PRESET, *PRESETS], value=NO_PRESET, description="preset",
                                  layout=W.Layout(width="330px"))
         self.preset.add_class("dx-preset")
