@@ -29,23 +29,30 @@ Examples
 from explorer.presets.datasets import DATA_SOURCES, DataSource, source_distribution, source_samples
 from explorer.presets.families import (
     FAMILIES,
+    MAX_KDE_POINTS,
     PRESETS,
     STANDARD_SCENE,
+    USER_DATA,
+    USER_EXAMPLE,
     Family,
     PresetPair,
     Scene,
     default_values,
     params_in,
     scene_for,
+    user_family,
 )
 from explorer.presets.targets import TARGETS, Target, TargetSpec, edit_modes, make, mode_handles
 
 __all__ = [
     "DATA_SOURCES",
     "FAMILIES",
+    "MAX_KDE_POINTS",
     "PRESETS",
     "STANDARD_SCENE",
     "TARGETS",
+    "USER_DATA",
+    "USER_EXAMPLE",
     "DataSource",
     "Family",
     "PresetPair",
@@ -60,4 +67,5 @@ __all__ = [
     "scene_for",
     "source_distribution",
     "source_samples",
+    "user_family",
 ]

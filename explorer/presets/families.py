@@ -8,6 +8,12 @@ ones (a weight, ν) kept. So a Gaussian can be laid over geyser eruption times i
 penguin flippers in mm. A data family's KDE bandwidth is given in units of the data's
 Silverman bandwidth.
 
+The family :data:`USER_DATA` is the visitor's own sample: the registry's entry holds
+:data:`USER_EXAMPLE` (shown until the visitor gives data) and :func:`user_family` makes the same
+family on an uploaded or pasted sample — a KDE with the bandwidth slider, exactly like the
+shipped data sets. Above :data:`MAX_KDE_POINTS` values it keeps a seeded random subset (the exact
+KDE's cost grows with n) and says so in its blurb.
+
 Examples
 --------
 >>> from explorer.presets import FAMILIES, default_values, scene_for
@@ -22,26 +28,38 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import NamedTuple
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from explorer.distributions import Distribution, Gaussian, Laplace, Mixture, StudentT, Uniform
+from explorer.distributions import Distribution, Empirical, Gaussian, Laplace, Mixture, StudentT, Uniform
 from explorer.params import Param, ParamSet
 from explorer.presets.datasets import DATA_SOURCES, source_distribution, source_samples
 
-__all__ = ["FAMILIES", "PRESETS", "STANDARD_SCENE", "Family", "PresetPair", "Scene", "default_values",
-           "params_in", "scene_for"]
+__all__ = ["FAMILIES", "MAX_KDE_POINTS", "PRESETS", "STANDARD_SCENE", "USER_DATA", "USER_EXAMPLE", "Family",
+           "PresetPair", "Scene", "default_values", "params_in", "scene_for", "user_family"]
 
 STANDARD_SCENE = (-8.0, 8.0)
+#: Name of the visitor's-own-data family in the pickers.
+USER_DATA = "Your data (CSV / paste)"
+#: The sample the "your data" family shows until the visitor gives one (the paste box's text):
+#: 30 Old-Faithful-like eruption times, two modes.
+USER_EXAMPLE = (1.8, 3.3, 2.0, 4.3, 1.9, 4.5, 3.9, 4.4, 1.7, 4.7, 2.3, 4.1, 1.8, 4.6, 3.7, 4.0, 1.6, 4.2,
+                2.1, 4.9, 3.5, 4.0, 1.9, 4.4, 2.5, 4.1, 1.7, 4.8, 3.9, 4.2)
+#: Most values a "your data" KDE keeps: every divergence evaluates the exact KDE (a sum over the
+#: samples) on fine grids, about 1 s for 5,000 values; more are thinned to a seeded random subset.
+MAX_KDE_POINTS = 5_000
 
 
 @dataclass(frozen=True)
 class Family:
     """A family offered by the p/q pickers: its parameters and how to build a member.
 
-    ``source`` names the :data:`~explorer.presets.DATA_SOURCES` entry of a data family.
+    ``source`` names the :data:`~explorer.presets.DATA_SOURCES` entry of a shipped data family;
+    ``samples`` gives the sample behind any data family's KDE (shipped or the visitor's), which
+    sets the scene and the bandwidth's unit; ``user`` marks the visitor's-own-data family (a page
+    shows an upload with it and builds it with :func:`user_family`).
     """
 
     name: str
@@ -49,6 +67,13 @@ class Family:
     build: Callable[[Mapping[str, float]], Distribution]
     source: str | None = None
     blurb: str = ""
+    samples: Callable[[], np.ndarray] | None = field(default=None, compare=False)
+    user: bool = False
+
+    @property
+    def is_data(self) -> bool:
+        """A KDE of a sample (its bandwidth in units of the sample's Silverman bandwidth)."""
+        return self.samples is not None
 
 
 @dataclass(frozen=True)
@@ -101,7 +126,43 @@ def _data_family(title: str, source: str) -> Family:
     def build(v: Mapping[str, float]) -> Distribution:
         return source_distribution(source, bandwidth=v["bandwidth"])
 
-    return Family(title, ParamSet((_BANDWIDTH,)), build, source=source, blurb=DATA_SOURCES[source].blurb)
+    return Family(title, ParamSet((_BANDWIDTH,)), build, source=source, blurb=DATA_SOURCES[source].blurb,
+                  samples=lambda: source_samples(source))
+
+
+def user_family(samples: Any, label: str = "your data", example: bool = False) -> Family:
+    """The :data:`USER_DATA` family on the visitor's 1-D ``samples``: a Gaussian KDE with the
+    bandwidth slider, like a shipped data set's. ``label`` names the data in the KDE's
+    description (the column's name); ``example`` says the sample is :data:`USER_EXAMPLE`.
+
+    More than :data:`MAX_KDE_POINTS` values are thinned to a random subset of that size (seed 0,
+    so the same data give the same KDE), and the blurb says so. ``ValueError`` for fewer than two
+    finite values or a constant sample, before anything is shown.
+
+    >>> fam = user_family([1.0, 2.0, 2.5, 4.0], "flow")
+    >>> fam.build({"bandwidth": 0.5}).describe()
+    'KDE of flow (n=4, h=0.5)'
+    """
+    x = np.asarray(samples, dtype=float).reshape(-1)
+    n = x.size
+    if n > MAX_KDE_POINTS:
+        x = np.sort(np.random.default_rng(0).choice(x, MAX_KDE_POINTS, replace=False))
+    x = Empirical(x).samples.copy()  # validates: ≥ 2 finite values, not all equal
+    x.setflags(write=False)
+
+    def build(v: Mapping[str, float]) -> Distribution:
+        return Empirical(x, bandwidth=v["bandwidth"], name=label)
+
+    if example:
+        blurb = ("Showing the example numbers in the box below until you upload a CSV file or paste "
+                 "your own numbers.")
+    else:
+        blurb = f"{n:,} values of {label}, as a Gaussian KDE."
+        if n > x.size:
+            blurb += (f" The divergences use a random {x.size:,} of them (the exact KDE's cost grows "
+                      "with the number of values).")
+        blurb += " A link to this view keeps the settings, not the data."
+    return Family(USER_DATA, ParamSet((_BANDWIDTH,)), build, blurb=blurb, samples=lambda: x, user=True)
 
 
 FAMILIES: dict[str, Family] = {
@@ -129,6 +190,7 @@ FAMILIES: dict[str, Family] = {
         _data_family("Data: Old Faithful eruptions (min)", "old_faithful_eruptions"),
         _data_family("Data: Old Faithful waiting (min)", "old_faithful_waiting"),
         _data_family("Data: penguin flipper length (mm)", "penguin_flipper"),
+        user_family(USER_EXAMPLE, "the example numbers", example=True),
     )
 }
 
@@ -137,8 +199,8 @@ def scene_for(*families: Family) -> Scene:
     """Standard scene, or the padded range of the data set(s) among ``families``."""
     ranges = []
     for fam in families:
-        if fam.source is not None:
-            x = source_samples(fam.source)
+        if fam.samples is not None:
+            x = fam.samples()
             lo, hi = float(np.min(x)), float(np.max(x))
             pad = 0.35 * (hi - lo)
             ranges.append((lo - pad, hi + pad))
@@ -148,12 +210,14 @@ def scene_for(*families: Family) -> Scene:
 
 
 def _bandwidth_unit(fam: Family) -> float:
-    return source_distribution(fam.source).bandwidth_ if fam.source is not None else 1.0
+    if fam.source is not None:
+        return source_distribution(fam.source).bandwidth_  # cached
+    return Empirical(fam.samples()).bandwidth_ if fam.samples is not None else 1.0
 
 
 def params_in(fam: Family, scene: Scene) -> ParamSet:
     """The family's parameters in scene coordinates (a data family's in data units), for sliders."""
-    if fam.source is not None:
+    if fam.is_data:
         return ParamSet(p.scaled(_bandwidth_unit(fam)) for p in fam.params)
     return ParamSet(scene.param(p) for p in fam.params)
 
@@ -165,7 +229,7 @@ def default_values(fam: Family, scene: Scene,
     out = {}
     for p in fam.params:
         v = float(given.get(p.name, p.default))
-        out[p.name] = v * _bandwidth_unit(fam) if fam.source is not None else scene.from_standard(p, v)
+        out[p.name] = v * _bandwidth_unit(fam) if fam.is_data else scene.from_standard(p, v)
     return out
 
 

@@ -6,7 +6,8 @@ Written against the UI's CSS contract:
   ``.js-plotly-plot`` element carries ``data`` (trace 0 = p's density, trace 1 = q's density).
   With plotly 7's anywidget FigureWidget the class lands on the ``.js-plotly-plot`` element
   itself (``.dx-figure.js-plotly-plot``), not on an ancestor, so both forms are accepted;
-* ``.dx-table`` (HTML widget with the divergence values), ``.dx-status`` ("computed in 12 ms"),
+* ``.dx-table`` (HTML widget with the divergence values), ``.dx-calc-status`` ("computed in
+  12 ms"; not ``.dx-status``, which the upload box's help text carries too),
   ``.dx-error`` (empty or hidden unless something went wrong);
 * sliders ``.dx-p-<param>`` / ``.dx-q-<param>`` (noUiSlider handles), family dropdowns
   ``.dx-p-family`` / ``.dx-q-family`` (a ``<select>`` inside).
@@ -94,7 +95,7 @@ def test_calculator_renders(calc, e2e):
     assert calc.locator(".dx-figure").count() == 1, "expected exactly one .dx-figure"
     assert trace_xy(calc, 0) and trace_xy(calc, 1)
     assert table_text(calc).strip(), ".dx-table is empty"
-    assert calc.locator(".dx-status").first.inner_text().strip(), ".dx-status is empty"
+    assert calc.locator(".dx-calc-status").first.inner_text().strip(), ".dx-status is empty"
     assert calc.locator(".dx-q-mean .noUi-handle").count() == 1
     assert calc.locator(".dx-q-family select").count() == 1
     assert_no_user_error(calc)
@@ -105,7 +106,7 @@ def test_calculator_renders(calc, e2e):
 def test_moving_a_q_slider_updates_plot_and_values(calc, e2e):
     q_before = trace_xy(calc, 1)
     table_before = table_text(calc)
-    status_before = calc.inner_text(".dx-status")
+    status_before = calc.inner_text(".dx-calc-status")
 
     handle = calc.locator(".dx-q-mean .noUi-handle")
     handle.focus()
@@ -125,7 +126,7 @@ def test_moving_a_q_slider_updates_plot_and_values(calc, e2e):
     assert table_text(calc) != table_before
     # the handle moved, so the slider's own readout changed too
     assert calc.locator(".dx-q-mean .widget-readout").first.inner_text().strip()
-    assert calc.inner_text(".dx-status").strip()
+    assert calc.inner_text(".dx-calc-status").strip()
     assert status_before.strip()
     assert_no_user_error(calc)
     e2e.assert_no_error_text(calc)

@@ -11,7 +11,7 @@ import ipywidgets as W
 from IPython.display import display
 
 from explorer import divergences as dv
-from explorer.presets import FAMILIES, PRESETS, Scene, default_values, scene_for
+from explorer.presets import FAMILIES, PRESETS, USER_DATA, Scene, default_values, scene_for
 from explorer.ui._common import panel, style_widget
 from explorer.ui.calculator import plot
 from explorer.ui.calculator.divergence_params import DivergenceParams
@@ -28,19 +28,21 @@ class Calculator:
     """Widget tree and update logic of the calculator; ``widget`` is what the notebook shows.
 
     ``controls`` holds every control by name: ``preset``, ``p.family``, ``p.<param>``,
-    ``q.family``, ``q.<param>``, ``divergence.<name>.<param>``, ``units``.
+    ``q.family``, ``q.<param>``, ``divergence.<name>.<param>``, ``units``. The family
+    :data:`~explorer.presets.USER_DATA` is the visitor's own sample, given through the side's
+    upload box (``p_side.upload``; not a control: a link shows the example numbers).
     """
 
     def __init__(self, preset: str = DEFAULT_PRESET):
         self.controls = Controls()
         self.errors = ErrorBox()
-        self.status = status_line()
+        self.status = status_line("dx-calc-status")
         self.preset = W.Dropdown(options=[NO_PRESET, *PRESETS], value=NO_PRESET, description="preset",
                                  layout=W.Layout(width="330px"))
         self.preset.add_class("dx-preset")
         self.controls.add("preset", self.preset)
-        self.p_side = Side("p", PRESETS[preset][0], self.controls)
-        self.q_side = Side("q", PRESETS[preset][2], self.controls)
+        self.p_side = Side("p", PRESETS[preset][0], self.controls, on_data=self._data_changed)
+        self.q_side = Side("q", PRESETS[preset][2], self.controls, on_data=self._data_changed)
         self._scene = scene_for(FAMILIES[PRESETS[preset][0]], FAMILIES[PRESETS[preset][2]])
         self.div_params = DivergenceParams(self.controls, self._scene.unit)
         self.units = W.ToggleButtons(options=["nats", "bits"], value="nats", description="units",
@@ -76,8 +78,18 @@ class Calculator:
                     self._apply_preset(change["new"])
                 return
             if name in ("p.family", "q.family"):
-                self._family_changed()
+                self._family_changed(self.p_side if name == "p.family" else self.q_side)
             self.update()
+
+    def _data_changed(self, side: Side) -> None:
+        """New samples in ``side``'s upload: show them (choosing "your data" if another family
+        is shown). Only the page's own errors reach its box; the upload's refusals stay there."""
+        if side.dropdown.value != USER_DATA:
+            side.dropdown.value = USER_DATA  # the control's observer re-lays out and updates
+            return
+        with self.errors.guard("computing the divergences", clear=False):
+            self._family_changed(side)
+        self.update()
 
     def _apply_preset(self, name: str) -> None:
         pf, pv, qf, qv = PRESETS[name]
@@ -95,7 +107,10 @@ class Calculator:
         with self.controls.muted():
             self.div_params.rescale(scene.unit)
 
-    def _family_changed(self) -> None:
+    def _family_changed(self, changed: Side | None = None) -> None:
+        """Lay the sides out for their families: a new scene re-lays out both with defaults in
+        its units; otherwise the ``changed`` side (a new family or new data: another bandwidth
+        unit) and any side whose sliders no longer fit its family."""
         scene = scene_for(self.p_side.family, self.q_side.family)
         with self.controls.muted():
             if scene != self._scene:  # new scene: both sides re-laid out with defaults in its units
@@ -104,7 +119,7 @@ class Calculator:
                 self._set_scene(scene)
             else:
                 for side in (self.p_side, self.q_side):
-                    if set(side.sliders) != {s.name for s in side.family.params}:
+                    if side is changed or set(side.sliders) != {s.name for s in side.family.params}:
                         side.rebuild(scene)
 
     # -- computing and drawing -----------------------------------------------------------------
