@@ -41,9 +41,8 @@ def figure(result: info.SaturationResult | None, dims: Sequence[int], rho: float
                              line={"color": NCE_COLOUR, "dash": "dash", "width": 1.5}, hoverinfo="skip"))
     x = done.true_mi if done else []
     labels = [f"d = {d}" for d in done.dims] if done else []
-    fig.add_trace(go.Scatter(x=x, y=done.infonce if done else [], mode="lines+markers+text",
+    fig.add_trace(go.Scatter(x=x, y=done.infonce if done else [], mode="lines+markers",
                              name="InfoNCE estimate (left axis, nats)", text=labels,
-                             textposition="bottom right", textfont={"size": 11, "color": NCE_COLOUR},
                              line={"color": NCE_COLOUR, "width": 2.5}, marker={"size": 9},
                              hovertemplate="%{text}<br>true MI %{x:.2f} nats<br>InfoNCE %{y:.2f} nats"
                                            "<extra></extra>"))
@@ -62,10 +61,11 @@ def figure(result: info.SaturationResult | None, dims: Sequence[int], rho: float
                "tickvals": list(true_all), "ticktext": [f"{v:.2f}<br>d = {d}" for v, d in zip(true_all, dims,
                                                                                             strict=True)]},
         yaxis={"title": "I(X;Y) or its estimate  [nats]", "range": [0, top]},
-        yaxis2={"title": {"text": "W₁(p_XY, p_X p_Y)  [standardised units, not nats]",
+        yaxis2={"title": {"text": "W₁(p<sub>XY</sub>, p<sub>X</sub>p<sub>Y</sub>)  "
+                                  "[standardised units, not nats]",
                           "font": {"color": WD_COLOUR}},
                 "overlaying": "y", "side": "right", "range": [0, wd_top], "showgrid": False,
-                "tickfont": {"color": WD_COLOUR}},
+                "tickformat": ".1f", "tickfont": {"color": WD_COLOUR}},
         legend={"font": {"size": 12}, "x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.8)"},
         font={"size": 13})
     return fig

@@ -84,6 +84,7 @@ class SaturationView:
                                        W.HBox([self.button, self.progress, self.status])],
                   css="dx-sat-study"),
             self.figure.box])
+        self.widget.add_class("dx-saturation")
 
     def errors_guard(self, fn: Any) -> None:
         with self.errors.guard(DOING):
