@@ -127,3 +127,13 @@ def test_cs_ib_and_vib_regression_on_the_plane():
         assert np.all(np.isfinite(r.test_rmse[m])) and np.all(r.test_rmse[m] < 1.2)
         assert np.all(np.isfinite(r.I_XT[m]))
     assert r.I_XT["vib"][1] < r.I_XT["vib"][0]      # β compresses the VIB representation
+
+
+def test_saturation_study_streams_partials_and_stops_when_asked():
+    partials = []
+    s = info.saturation_study(dims=(1, 2, 3), rho=0.5, n=64, steps=5, on_partial=partials.append,
+                              should_stop=lambda: len(partials) >= 2)
+    assert [p.dims.tolist() for p in partials] == [[1], [1, 2]]
+    assert s.dims.tolist() == [1, 2] and s.infonce.size == s.wasserstein.size == 2
+    np.testing.assert_allclose(s.true_mi, info.gaussian_pairs_mi((1, 2), 0.5))
+    assert s.ceiling == pytest.approx(np.log(64))

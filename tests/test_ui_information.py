@@ -199,3 +199,49 @@ def test_estimators_by_dimension_and_an_empty_choice(lab):
     assert bars.type == "bar" and len(bars.x) == len(info.benchmark_tasks())
     lab.controls.set({"estimators.methods": ()})
     assert "choose at least one estimator" in lab.errors.value
+
+
+CHEAP_ESTIMATORS = {"estimators.reps": 2, "estimators.n": 100, "estimators.methods": ("gaussian",)}
+
+
+def test_saturation_run_button_draws_infonce_under_log_n_and_the_wd(lab):
+    from explorer.ui.information import saturation_plot as sp
+    from explorer.ui.widgets.controls import RUN_CLASS
+
+    lab.controls.set(CHEAP_ESTIMATORS)
+    sat = lab.select(page.EstimatorsTab).saturation
+    assert RUN_CLASS in sat.button._dom_classes
+    fig = sat.figure.widget
+    assert len(fig.data[sp.INFONCE].x) == 0 and "press ▶" in fig.layout.title.text  # waits for ▶
+    sat.dims = (1, 8)
+    lab.controls.set({"saturation.n": 128, "saturation.steps": 100, "saturation.rho": 0.8})
+    assert sat.shown is None  # a change before the first run does not start it
+    sat.button.click()
+    assert lab.errors.value == ""
+    s = sat.shown
+    assert s.dims.tolist() == [1, 8] and s.n == 128 and s.rho == 0.8
+    fig = sat.figure.widget
+    assert [t.name.split(" ")[0] for t in fig.data[:4]] == ["true", "InfoNCE's", "InfoNCE", "Wasserstein"]
+    np.testing.assert_allclose(fig.data[sp.INFONCE].x, info.gaussian_pairs_mi((1, 8), 0.8))
+    np.testing.assert_allclose(fig.data[sp.INFONCE].y, s.infonce)
+    assert fig.data[sp.CEILING].y == pytest.approx((np.log(128),) * 2)
+    assert fig.data[sp.WD].yaxis == "y2" and "not nats" in fig.layout.yaxis2.title.text
+    assert np.all(s.infonce <= np.log(128) + 1e-6) and s.wasserstein[1] > s.wasserstein[0]
+    assert sat.progress.value == 100 and "2 dimensions in" in sat.status.value
+    assert "press" not in fig.layout.title.text
+
+
+def test_a_newer_saturation_setting_supersedes_the_running_study():
+    lab = page.build(background=True)
+    lab.controls.set(CHEAP_ESTIMATORS)
+    est = lab.select(page.EstimatorsTab)
+    sat = est.saturation
+    sat.dims = (1, 2)
+    lab.controls.set({"saturation.n": 128, "saturation.steps": 100})
+    sat.button.click()
+    lab.controls.set({"saturation.rho": 0.6})  # while the first study runs
+    assert sat._runner.wait(300) and est._runner.wait(300)
+    assert lab.errors.value == ""
+    assert [k[0] for k in sat.results] == [0.6]  # the ρ = 0.8 study was superseded, never finished
+    assert sat.shown.rho == 0.6 and sat.shown.dims.tolist() == [1, 2]
+    np.testing.assert_allclose(sat.figure.widget.data[2].x, info.gaussian_pairs_mi((1, 2), 0.6))

@@ -6,7 +6,8 @@
 * :func:`ib_curve` (iterative / deterministic IB of a joint pmf) and :func:`gaussian_ib_curve`
   (closed form).
 * :func:`ib_regression`: Cauchy–Schwarz IB vs MSE + VIB on a real regression set.
-* :func:`wasserstein_dependency` and :func:`saturation_study` (MI bounds saturate at log n).
+* :func:`wasserstein_dependency` and :func:`saturation_study` (MI bounds saturate at log n;
+  :func:`gaussian_pairs_mi` is its tasks' true MI).
 * :func:`information_plane`: train an MLP, record I(X;T), I(T;Y) per layer and epoch.
 
 Torch (and POT) are imported only inside the functions that train or transport something.
@@ -32,11 +33,17 @@ from explorer.information.plane import (
 )
 from explorer.information.regression import RegressionIBResult, ib_regression
 from explorer.information.tasks import EvaluationResult, MITask, benchmark_tasks, evaluate, student_t_mi
-from explorer.information.wasserstein import SaturationResult, saturation_study, wasserstein_dependency
+from explorer.information.wasserstein import (
+    SaturationResult,
+    gaussian_pairs_mi,
+    saturation_study,
+    wasserstein_dependency,
+)
 
 __all__ = [
     "REGISTRY", "EvaluationResult", "IBResult", "InfoValue", "MIEstimator", "MITask", "PlaneResult",
     "RegressionIBResult", "SaturationResult", "benchmark_tasks", "entropy", "evaluate", "gaussian_ib_curve",
+    "gaussian_pairs_mi",
     "get", "ib_curve", "ib_regression", "information_plane", "load_dataset", "load_precomputed",
     "mutual_information", "names", "saturation_study", "student_t_mi", "szt_joint", "szt_task",
     "wasserstein_dependency",

@@ -24,7 +24,7 @@ import numpy as np
 
 from explorer.information._data import as_variable, check_pair
 
-__all__ = ["SaturationResult", "saturation_study", "wasserstein_dependency"]
+__all__ = ["SaturationResult", "gaussian_pairs_mi", "saturation_study", "wasserstein_dependency"]
 
 
 def wasserstein_dependency(x: Any, y: Any, seed: int = 0, max_n: int = 2000) -> float:
@@ -70,22 +70,45 @@ class SaturationResult:
     n: int
 
 
+def gaussian_pairs_mi(dims: Sequence[int] | int, rho: float) -> np.ndarray:
+    """:math:`I(X;Y) = -\\tfrac{d}{2}\\log(1-\\rho^2)` nats of d independent pairs of correlation ρ."""
+    return -0.5 * np.asarray(dims, float) * math.log(1 - rho**2)
+
+
 def saturation_study(dims: Sequence[int] = (1, 2, 4, 8, 16), rho: float = 0.8, n: int = 512,
                      seed: int = 0, steps: int = 300,
-                     callback: Callable[[int, int], None] | None = None) -> SaturationResult:
-    """Gaussians with d pairs of correlation ρ: true MI, InfoNCE (batch n), WD, for each d."""
+                     callback: Callable[[int, int], None] | None = None,
+                     should_stop: Callable[[], bool] | None = None,
+                     on_partial: Callable[[SaturationResult], None] | None = None) -> SaturationResult:
+    """Gaussians with d pairs of correlation ρ: true MI, InfoNCE (batch n), WD, for each d.
+
+    ``callback(done, total)`` and ``on_partial(result so far)`` are called after each dimension
+    (the partial result holds the dimensions done); ``should_stop()`` is asked before each one and,
+    when true, the study returns the dimensions done so far.
+    """
     from explorer.information.estimators import mutual_information
     from explorer.information.tasks import _gauss_sampler
 
     if not 0 < rho < 1:
         raise ValueError(f"rho must be in (0, 1), got {rho!r}")
     d = np.asarray(dims, int)
-    true, nce, wd = [], [], []
+    true: list[float] = []
+    nce: list[float] = []
+    wd: list[float] = []
+
+    def result() -> SaturationResult:
+        k = len(true)
+        return SaturationResult(d[:k], np.array(true), np.array(nce), math.log(n), np.array(wd), rho, n)
+
     for i, di in enumerate(d):
+        if should_stop is not None and should_stop():
+            break
         x, y = _gauss_sampler(int(di), rho)(n, np.random.default_rng(seed + i))
-        true.append(-0.5 * di * math.log(1 - rho**2))
+        true.append(float(gaussian_pairs_mi(int(di), rho)))
         nce.append(float(mutual_information(x, y, "neural", batch=n, steps=steps, seed=seed)))
         wd.append(wasserstein_dependency(x, y, seed=seed))
         if callback is not None:
             callback(i + 1, d.size)
-    return SaturationResult(d, np.array(true), np.array(nce), math.log(n), np.array(wd), rho, n)
+        if on_partial is not None:
+            on_partial(result())
+    return result()

@@ -7,7 +7,9 @@ CSS contract (explorer/ui/information/): root ``.dx-information``; tabs ``.dx-in
 ``.dx-ib-preset``, ``.dx-ib-beta``, ``.dx-ib-status``, ``.dx-ib-readout``; plane tab:
 ``.dx-plane-figure`` (one trace per layer and plane, named after the layer), ``.dx-plane-upto``,
 ``.dx-plane-estimator``, ``.dx-plane-status``; estimators tab: ``.dx-est-figure``, ``.dx-est-view``,
-``.dx-est-status``; errors ``.dx-error``.
+``.dx-est-status``; its saturation section: ``.dx-sat-n``, ``.dx-sat-steps``, ``.dx-sat-run`` (the ▶
+button), ``.dx-sat-status``, ``.dx-sat-figure`` (traces "InfoNCE estimate …", "Wasserstein dependency …");
+errors ``.dx-error``.
 """
 
 from __future__ import annotations
@@ -157,4 +159,21 @@ def test_estimators_study_streams_in_and_switches_view(lab, e2e):
         " || document.querySelector('.dx-est-figure.js-plotly-plot');"
         " return gd && gd.data.some(t => t.type === 'bar' && (eval(plain)(t.x) || []).length >= 8); }",
         arg=JS_PLAIN, timeout=e2e.update_timeout)
+    e2e.assert_clean(lab)
+
+
+def test_saturation_run_button_streams_infonce_and_the_wd(lab, e2e):
+    open_tab(lab, 2)
+    wait_trace(lab, ".dx-sat-figure", "InfoNCE's ceiling", e2e.first_render_timeout)
+    assert trace(lab, ".dx-sat-figure", "InfoNCE estimate")[1] == 0  # waits for its button
+    lab.locator(".dx-sat-n select").select_option(label="128")
+    lab.locator(".dx-sat-steps select").select_option(label="100")
+    wait_trace(lab, ".dx-sat-figure", "InfoNCE's ceiling log n = 4.85", e2e.update_timeout)
+    t0 = time.monotonic()
+    lab.locator(".dx-sat-run").click()
+    wait_trace(lab, ".dx-sat-figure", "InfoNCE estimate", e2e.update_timeout * 10, min_points=1)
+    wait_status(lab, ".dx-sat-status", "dimensions in", e2e.update_timeout * 20)
+    wait_trace(lab, ".dx-sat-figure", "InfoNCE estimate", e2e.update_timeout, min_points=5)
+    print(f"saturation study (n = 128, 100 steps) drawn in {time.monotonic() - t0:.1f} s")
+    assert trace(lab, ".dx-sat-figure", "Wasserstein dependency")[1] == 5
     e2e.assert_clean(lab)

@@ -2,8 +2,9 @@
 distribution, the information plane of a training network, and MI estimators against truth.
 
 Modules: :mod:`.page` (the tabs, built lazily), :mod:`.tab` (what a tab has), one module per tab
-— :mod:`.tab_ib`, :mod:`.tab_plane`, :mod:`.tab_estimators` — and their figures
-(:mod:`.ib_plot`, :mod:`.plane_plot`, :mod:`.estimators_plot`).
+— :mod:`.tab_ib`, :mod:`.tab_plane`, :mod:`.tab_estimators` (with :mod:`.saturation_view`, the log n
+ceiling) — and their figures (:mod:`.ib_plot`, :mod:`.plane_plot`, :mod:`.estimators_plot`,
+:mod:`.saturation_plot`).
 """
 
 from explorer.ui.information.page import TABS, InformationLab, build, show

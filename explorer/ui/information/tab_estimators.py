@@ -1,5 +1,6 @@
 """The "Estimators" tab: every MI estimator of the registry on tasks whose true MI is known —
-bias and spread vs n on one task, and the relative error vs dimension on all of them.
+bias and spread vs n on one task, and the relative error vs dimension on all of them — and below,
+the saturation of InfoNCE at log n beside the Wasserstein dependency (:mod:`.saturation_view`).
 
 Any change starts the study on a :class:`~explorer.ui.widgets.LatestRunner`; estimators stream in
 one at a time (a newer setting supersedes the study); each (estimator, task, n, repeats) result
@@ -17,6 +18,7 @@ import ipywidgets as W
 from explorer import information as info
 from explorer.ui._common import panel
 from explorer.ui.information import estimators_plot
+from explorer.ui.information.saturation_view import SaturationView
 from explorer.ui.information.tab import Tab, teaching
 from explorer.ui.widgets import FigureSlot, Job
 from explorer.ui.widgets.text import status_line
@@ -91,15 +93,18 @@ class EstimatorsTab(Tab):
         self._plan: list[tuple[str, str, tuple[int, ...]]] = []
         self._t0 = 0.0
         c.observe(lambda n, ch: self.guard(self.doing, self.run), names="estimators")
+        self.saturation = SaturationView(c, self.errors, self.runner("dx-saturation"))
         self.widget = W.VBox([
             teaching(TEXT),
             W.HBox([panel("Study", [self.view, self.task, self.n, self.reps,
                                     W.HBox([self.progress, self.status])], css="dx-est-study"),
                     panel("Estimators (ctrl-click to add)", [self.methods], css="dx-est-list")],
                    layout=W.Layout(flex_flow="row wrap")),
-            self.figure.box])
+            self.figure.box,
+            self.saturation.widget])
 
     def first_show(self) -> None:
+        self.saturation.first_show()
         self.run()
 
     def plan(self) -> list[tuple[str, str, tuple[int, ...]]]:
