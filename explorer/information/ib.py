@@ -219,6 +219,9 @@ class _Problem:
         #: [p(x, y), p(x)], shape (|X|, |Y|+1): what the encoder sums into (p(t, y), p(t))
         self._mass = np.column_stack([self.pxy, self.px])
         self._neg_hyx_mean = float(self.px @ self.neg_hyx)
+        #: work arrays of the update: [β log q(y|t), log p(t)] and [p(x, y), p(x)] / z(x)
+        self._w = np.empty((self.nt, self.ny + 1))
+        self._scaled = np.empty_like(self._mass)
 
     def divergences(self, qyt: np.ndarray) -> np.ndarray:
         """D[x, t] = KL(p(y|x) ‖ q(y|t))."""
@@ -235,12 +238,15 @@ class _Problem:
         :math:`[\beta\log q(y|t),\ \log p(t)]\,[p(y|x);\ 1]` of a |T|×(|Y|+1) matrix with a
         fixed (|Y|+1)×|X| one; the (|T|, |X|) layout makes the sums over t contiguous.
         """
-        w = np.empty((self.nt, self.ny + 1))
-        np.log(np.maximum(qyt, LOG_FLOOR), out=w[:, :-1])
+        w = self._w
+        np.maximum(qyt, LOG_FLOOR, out=w[:, :-1])
+        np.log(w[:, :-1], out=w[:, :-1])
         w[:, :-1] *= beta
         empty = qt <= 0
-        np.log(np.maximum(qt, LOG_FLOOR), out=w[:, -1])
-        e = w @ self._rows
+        np.maximum(qt, LOG_FLOOR, out=w[:, -1])
+        np.log(w[:, -1], out=w[:, -1])
+        # a fresh array: soft() hands its transpose out, step() only reads it
+        e = np.matmul(w, self._rows)
         if empty.any():
             e[empty] = -np.inf  # p(t) = 0: exactly no mass, as exp(log 0)
         m = e.max(axis=0)
@@ -258,8 +264,8 @@ class _Problem:
         normalised encoder: :math:`\sum_x p(t|x)\,[p(x,y),\ p(x)] = \sum_x e[t,x]\,[p(x,y),\ p(x)]/z[x]`.
         """
         e, z, merit = self._weights(qt, qyt, beta)
-        joint = e @ (self._mass / z[:, None])
-        return self._conditional(joint), merit
+        np.divide(self._mass, z[:, None], out=self._scaled)
+        return self._conditional(e @ self._scaled), merit
 
     def _conditional(self, joint: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(p(t), p(y|t)) from the (|T|, |Y|+1) array [p(t, y), p(t)] (p(y|t) = p(y) where p(t) = 0)."""
