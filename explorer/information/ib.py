@@ -56,6 +56,10 @@ PROBE_DECAY = 1e-2
 MAX_ESCAPES = 3
 #: Anderson iterations without a new smallest residual before its history is dropped
 STALL = 40
+#: consecutive growing residuals (below ESCAPE_RES) after which the iteration is leaving a saddle
+#: and is extrapolated along its plain step (doubling the step each time, at most ESCAPE_RES long)
+ESCAPE_AFTER = 3
+ESCAPE_RES = 1e-3
 #: plain steps (at most) and distance used to leave an unstable fixed point
 ESCAPE_STEPS = 1000
 ESCAPE_DISTANCE = 1e-2
@@ -323,6 +327,13 @@ def _anderson(prob: _Problem, qt: np.ndarray, qyt: np.ndarray, beta: float, tol:
     free energy minimised over the encoder); a mixed state that raises it is replaced by the plain
     image and the history dropped, so the accelerated iteration is monotone too and cannot climb
     back onto a saddle it has left.
+
+    Leaving a saddle, the plain iteration is slow too (an eigenvalue just above 1: the residual
+    grows by a fraction of a percent per step, ≈ 1000 steps near a split) and Anderson mixing,
+    which aims at the fixed point, is rejected by the safeguard. Once the residual has grown
+    ``ESCAPE_AFTER`` times in a row, the state is moved ω times its plain step, ω doubling while
+    the growth lasts (bounded so that the move stays below ``ESCAPE_RES`` and empties nothing);
+    the same free-energy safeguard rejects a jump that raises the merit.
     """
     nt, ny = qyt.shape
     theta = np.concatenate([qt, qyt.ravel()])
@@ -331,6 +342,7 @@ def _anderson(prob: _Problem, qt: np.ndarray, qyt: np.ndarray, beta: float, tol:
     f_prev = g_prev = None
     merit_prev = math.inf
     best_res, best_it = math.inf, 0
+    res_prev, grow, omega = math.inf, 0, 1.0
     for it in range(1, max_iter + 1):
         (a, b), merit = prob.step(theta[:nt], theta[nt:].reshape(nt, ny), beta)
         if merit > merit_prev + 1e-13 * abs(merit_prev) and g_prev is not None:
@@ -339,6 +351,7 @@ def _anderson(prob: _Problem, qt: np.ndarray, qyt: np.ndarray, beta: float, tol:
             d_f.clear()
             d_g.clear()
             f_prev = None
+            grow, omega = 0, 1.0
             (a, b), merit = prob.step(theta[:nt], theta[nt:].reshape(nt, ny), beta)
         merit_prev = merit
         g = np.concatenate([a, b.ravel()])
@@ -347,6 +360,22 @@ def _anderson(prob: _Problem, qt: np.ndarray, qyt: np.ndarray, beta: float, tol:
         if res < tol:
             enc, _ = prob.soft(theta[:nt], theta[nt:].reshape(nt, ny), beta)
             return enc, a, b, it, True
+        grow = grow + 1 if res > res_prev else 0
+        res_prev = res
+        if grow >= ESCAPE_AFTER and res < ESCAPE_RES:
+            # leaving a saddle slowly: the residual grows while the free energy falls. Mixing would
+            # aim back at the saddle; jump along the plain step instead, twice as far each time
+            # (at most ESCAPE_RES, and at most half-way to emptying a cluster or a p(y|t) entry)
+            neg = f < 0
+            room = float(np.min(theta[neg] / -f[neg], initial=np.inf))
+            omega = max(1.0, min(2.0 * omega, ESCAPE_RES / res, 0.5 * room))
+            d_f.clear()
+            d_g.clear()
+            f_prev, g_prev = None, g
+            a, b = _normalise(theta[:nt] + omega * f[:nt], (theta[nt:] + omega * f[nt:]).reshape(nt, ny))
+            theta = np.concatenate([a, b.ravel()])
+            continue
+        omega = 1.0
         if res < best_res:
             best_res, best_it = res, it
         elif it - best_it > STALL:
