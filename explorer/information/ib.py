@@ -351,7 +351,8 @@ def _anderson(prob: _Problem, qt: np.ndarray, qyt: np.ndarray, beta: float, tol:
             d_f.clear()
             d_g.clear()
             f_prev = None
-            grow, omega = 0, 1.0
+            if omega > 1.0:
+                grow, omega = 0, 1.0  # a rejected jump: grow again before the next one
             (a, b), merit = prob.step(theta[:nt], theta[nt:].reshape(nt, ny), beta)
         merit_prev = merit
         g = np.concatenate([a, b.ravel()])
