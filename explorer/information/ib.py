@@ -60,6 +60,11 @@ STALL = 40
 #: and is extrapolated along its plain step (doubling the step each time, at most ESCAPE_RES long)
 ESCAPE_AFTER = 3
 ESCAPE_RES = 1e-3
+#: stagnation: every STAGNATION_STEPS iterations, stop (not converged) if the residual is below
+#: STAGNATION_RES·tol and the merit fell by less than STAGNATION·tol·max(1, |merit|) per iteration
+STAGNATION_STEPS = 100
+STAGNATION = 1e-2
+STAGNATION_RES = 100.0
 #: plain steps (at most) and distance used to leave an unstable fixed point
 ESCAPE_STEPS = 1000
 ESCAPE_DISTANCE = 1e-2
@@ -334,6 +339,12 @@ def _anderson(prob: _Problem, qt: np.ndarray, qyt: np.ndarray, beta: float, tol:
     ``ESCAPE_AFTER`` times in a row, the state is moved ω times its plain step, ω doubling while
     the growth lasts (bounded so that the move stays below ``ESCAPE_RES`` and empties nothing);
     the same free-energy safeguard rejects a jump that raises the merit.
+
+    Stagnation: with many clusters the state can creep for thousands of steps (a cluster draining
+    at 0.5 % per step, near-copies drifting apart) while the merit changes by less than 1e-10 per
+    step. Every ``STAGNATION_STEPS`` iterations, when the residual is below ``STAGNATION_RES``·tol
+    and the merit fell by less than ``STAGNATION``·tol·max(1, |merit|) per step, the iteration
+    stops and reports no convergence (as at ``max_iter``).
     """
     nt, ny = qyt.shape
     theta = np.concatenate([qt, qyt.ravel()])
@@ -343,6 +354,7 @@ def _anderson(prob: _Problem, qt: np.ndarray, qyt: np.ndarray, beta: float, tol:
     merit_prev = math.inf
     best_res, best_it = math.inf, 0
     res_prev, grow, omega = math.inf, 0, 1.0
+    merit_w = math.inf
     for it in range(1, max_iter + 1):
         (a, b), merit = prob.step(theta[:nt], theta[nt:].reshape(nt, ny), beta)
         if merit > merit_prev + 1e-13 * abs(merit_prev) and g_prev is not None:
@@ -363,6 +375,14 @@ def _anderson(prob: _Problem, qt: np.ndarray, qyt: np.ndarray, beta: float, tol:
             return enc, a, b, it, True
         grow = grow + 1 if res > res_prev else 0
         res_prev = res
+        if it % STAGNATION_STEPS == 0:
+            if (res < STAGNATION_RES * tol
+                    and merit_w - merit < STAGNATION_STEPS * STAGNATION * tol * max(1.0, abs(merit))):
+                # creeping along a flat valley (a cluster draining away, near-copies drifting):
+                # the free energy no longer moves; stop, reported as not converged
+                enc, _ = prob.soft(theta[:nt], theta[nt:].reshape(nt, ny), beta)
+                return enc, a, b, it, False
+            merit_w = merit
         if grow >= ESCAPE_AFTER and res < ESCAPE_RES:
             # leaving a saddle slowly: the residual grows while the free energy falls. Mixing would
             # aim back at the saddle; jump along the plain step instead, twice as far each time
