@@ -56,6 +56,15 @@ PROBE_DECAY = 1e-2
 MAX_ESCAPES = 3
 #: Anderson iterations without a new smallest residual before its history is dropped
 STALL = 40
+#: consecutive growing residuals (below ESCAPE_RES) after which the iteration is leaving a saddle
+#: and is extrapolated along its plain step (doubling the step each time, at most ESCAPE_RES long)
+ESCAPE_AFTER = 3
+ESCAPE_RES = 1e-3
+#: stagnation: every STAGNATION_STEPS iterations, stop (not converged) if the residual is below
+#: STAGNATION_RES·tol and the merit fell by less than STAGNATION·tol·max(1, |merit|) per iteration
+STAGNATION_STEPS = 100
+STAGNATION = 1e-2
+STAGNATION_RES = 100.0
 #: plain steps (at most) and distance used to leave an unstable fixed point
 ESCAPE_STEPS = 1000
 ESCAPE_DISTANCE = 1e-2
@@ -219,6 +228,9 @@ class _Problem:
         #: [p(x, y), p(x)], shape (|X|, |Y|+1): what the encoder sums into (p(t, y), p(t))
         self._mass = np.column_stack([self.pxy, self.px])
         self._neg_hyx_mean = float(self.px @ self.neg_hyx)
+        #: work arrays of the update: [β log q(y|t), log p(t)] and [p(x, y), p(x)] / z(x)
+        self._w = np.empty((self.nt, self.ny + 1))
+        self._scaled = np.empty_like(self._mass)
 
     def divergences(self, qyt: np.ndarray) -> np.ndarray:
         """D[x, t] = KL(p(y|x) ‖ q(y|t))."""
@@ -235,12 +247,15 @@ class _Problem:
         :math:`[\beta\log q(y|t),\ \log p(t)]\,[p(y|x);\ 1]` of a |T|×(|Y|+1) matrix with a
         fixed (|Y|+1)×|X| one; the (|T|, |X|) layout makes the sums over t contiguous.
         """
-        w = np.empty((self.nt, self.ny + 1))
-        np.log(np.maximum(qyt, LOG_FLOOR), out=w[:, :-1])
+        w = self._w
+        np.maximum(qyt, LOG_FLOOR, out=w[:, :-1])
+        np.log(w[:, :-1], out=w[:, :-1])
         w[:, :-1] *= beta
         empty = qt <= 0
-        np.log(np.maximum(qt, LOG_FLOOR), out=w[:, -1])
-        e = w @ self._rows
+        np.maximum(qt, LOG_FLOOR, out=w[:, -1])
+        np.log(w[:, -1], out=w[:, -1])
+        # a fresh array: soft() hands its transpose out, step() only reads it
+        e = np.matmul(w, self._rows)
         if empty.any():
             e[empty] = -np.inf  # p(t) = 0: exactly no mass, as exp(log 0)
         m = e.max(axis=0)
@@ -258,8 +273,8 @@ class _Problem:
         normalised encoder: :math:`\sum_x p(t|x)\,[p(x,y),\ p(x)] = \sum_x e[t,x]\,[p(x,y),\ p(x)]/z[x]`.
         """
         e, z, merit = self._weights(qt, qyt, beta)
-        joint = e @ (self._mass / z[:, None])
-        return self._conditional(joint), merit
+        np.divide(self._mass, z[:, None], out=self._scaled)
+        return self._conditional(e @ self._scaled), merit
 
     def _conditional(self, joint: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(p(t), p(y|t)) from the (|T|, |Y|+1) array [p(t, y), p(t)] (p(y|t) = p(y) where p(t) = 0)."""
@@ -317,6 +332,19 @@ def _anderson(prob: _Problem, qt: np.ndarray, qyt: np.ndarray, beta: float, tol:
     free energy minimised over the encoder); a mixed state that raises it is replaced by the plain
     image and the history dropped, so the accelerated iteration is monotone too and cannot climb
     back onto a saddle it has left.
+
+    Leaving a saddle, the plain iteration is slow too (an eigenvalue just above 1: the residual
+    grows by a fraction of a percent per step, ≈ 1000 steps near a split) and Anderson mixing,
+    which aims at the fixed point, is rejected by the safeguard. Once the residual has grown
+    ``ESCAPE_AFTER`` times in a row, the state is moved ω times its plain step, ω doubling while
+    the growth lasts (bounded so that the move stays below ``ESCAPE_RES`` and empties nothing);
+    the same free-energy safeguard rejects a jump that raises the merit.
+
+    Stagnation: with many clusters the state can creep for thousands of steps (a cluster draining
+    at 0.5 % per step, near-copies drifting apart) while the merit changes by less than 1e-10 per
+    step. Every ``STAGNATION_STEPS`` iterations, when the residual is below ``STAGNATION_RES``·tol
+    and the merit fell by less than ``STAGNATION``·tol·max(1, |merit|) per step, the iteration
+    stops and reports no convergence (as at ``max_iter``).
     """
     nt, ny = qyt.shape
     theta = np.concatenate([qt, qyt.ravel()])
@@ -325,6 +353,8 @@ def _anderson(prob: _Problem, qt: np.ndarray, qyt: np.ndarray, beta: float, tol:
     f_prev = g_prev = None
     merit_prev = math.inf
     best_res, best_it = math.inf, 0
+    res_prev, grow, omega = math.inf, 0, 1.0
+    merit_w = math.inf
     for it in range(1, max_iter + 1):
         (a, b), merit = prob.step(theta[:nt], theta[nt:].reshape(nt, ny), beta)
         if merit > merit_prev + 1e-13 * abs(merit_prev) and g_prev is not None:
@@ -333,6 +363,8 @@ def _anderson(prob: _Problem, qt: np.ndarray, qyt: np.ndarray, beta: float, tol:
             d_f.clear()
             d_g.clear()
             f_prev = None
+            if omega > 1.0:
+                grow, omega = 0, 1.0  # a rejected jump: grow again before the next one
             (a, b), merit = prob.step(theta[:nt], theta[nt:].reshape(nt, ny), beta)
         merit_prev = merit
         g = np.concatenate([a, b.ravel()])
@@ -341,6 +373,30 @@ def _anderson(prob: _Problem, qt: np.ndarray, qyt: np.ndarray, beta: float, tol:
         if res < tol:
             enc, _ = prob.soft(theta[:nt], theta[nt:].reshape(nt, ny), beta)
             return enc, a, b, it, True
+        grow = grow + 1 if res > res_prev else 0
+        res_prev = res
+        if it % STAGNATION_STEPS == 0:
+            if (res < STAGNATION_RES * tol
+                    and merit_w - merit < STAGNATION_STEPS * STAGNATION * tol * max(1.0, abs(merit))):
+                # creeping along a flat valley (a cluster draining away, near-copies drifting):
+                # the free energy no longer moves; stop, reported as not converged
+                enc, _ = prob.soft(theta[:nt], theta[nt:].reshape(nt, ny), beta)
+                return enc, a, b, it, False
+            merit_w = merit
+        if grow >= ESCAPE_AFTER and res < ESCAPE_RES:
+            # leaving a saddle slowly: the residual grows while the free energy falls. Mixing would
+            # aim back at the saddle; jump along the plain step instead, twice as far each time
+            # (at most ESCAPE_RES, and at most half-way to emptying a cluster or a p(y|t) entry)
+            neg = f < 0
+            room = float(np.min(theta[neg] / -f[neg], initial=np.inf))
+            omega = max(1.0, min(2.0 * omega, ESCAPE_RES / res, 0.5 * room))
+            d_f.clear()
+            d_g.clear()
+            f_prev, g_prev = None, g
+            a, b = _normalise(theta[:nt] + omega * f[:nt], (theta[nt:] + omega * f[nt:]).reshape(nt, ny))
+            theta = np.concatenate([a, b.ravel()])
+            continue
+        omega = 1.0
         if res < best_res:
             best_res, best_it = res, it
         elif it - best_it > STALL:
