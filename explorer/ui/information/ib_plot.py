@@ -192,7 +192,7 @@ def readout(scene: Any, result: Any, beta: float, method: str) -> str:
     share = f" ({100 * pt['I_TY'] / ixy:.0f} % of I(X;Y))" if ixy > 0 else ""
     where = ("on the curve" if pt["on_curve"]
              else "<b>below the curve</b>: a local optimum, not drawn as the curve")
-    conv = "converged" if pt["converged"] else "<b>not converged</b> within the iteration limit"
+    conv = "converged" if pt["converged"] else "<b>not converged</b> (stalled, or the iteration limit)"
     h = f", H(T) = {pt['H_T']:.3f}" if pt["H_T"] is not None else ""
     return (f"<b>β = {pt['beta']:.3g}</b> ({html.escape(METHOD_LABEL[method])}): I(X;T) = {pt['I_XT']:.3f}, "
             f"I(T;Y) = {pt['I_TY']:.3f}{share}{h} nats; the inputs fall into {groups(pt['encoder'])} "

@@ -202,8 +202,8 @@ class IBTab(Tab):
         main = self.results.get(self.method.value)
         misses = int(np.sum(~main.converged)) if main is not None else 0
         self.status.value = (f"computed in {time.perf_counter() - self._t0:.1f} s"
-                             + (f"; {misses} of {len(BETAS)} β values hit the {MAX_ITER}-iteration limit "
-                                "(hollow markers)" if misses else ""))
+                             + (f"; {misses} of {len(BETAS)} β values did not converge (stalled, or hit "
+                                f"the {MAX_ITER}-iteration limit: hollow markers)" if misses else ""))
 
     def _failed(self, exc: BaseException) -> None:
         self.status.value = "failed"
