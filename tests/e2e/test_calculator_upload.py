@@ -21,6 +21,7 @@ import time
 
 import numpy as np
 import pytest
+from upload_files import HOSTILE_FILES, tall_screenshot
 
 from explorer.presets import USER_DATA
 
@@ -111,20 +112,10 @@ def test_a_good_csv_redraws_p_and_every_divergence(calc, e2e):
                            timeout=e2e.update_timeout)
     e2e.assert_clean(calc)
     if SCREENSHOT:
-        size = calc.viewport_size
-        calc.set_viewport_size({"width": size["width"], "height": 2000})  # Voila scrolls inside a div
-        time.sleep(1.5)
-        calc.screenshot(path=SCREENSHOT, full_page=True)
-        calc.set_viewport_size(size)
+        tall_screenshot(calc, SCREENSHOT)
 
 
-HOSTILE = {
-    "binary": ("photo.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 64,
-               "not a text file"),
-    "wrong delimiter": ("pipes.csv", b"a|b\n1|2\n3|4\n5|6\n", "only one column was found"),
-    "one row": ("one.csv", b"a,b\n1.5,2.5\n", "only 1 row"),
-    "all NaN": ("nan.csv", b"a\nnan\nNaN\nNA\n\nn/a\n", "0 usable rows"),
-}
+HOSTILE = HOSTILE_FILES
 
 
 @pytest.mark.parametrize("case", list(HOSTILE))

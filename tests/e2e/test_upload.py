@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from upload_files import HOSTILE_FILES, tall_screenshot
 
 from explorer.ui.kde.sources import USER_TITLE
 from explorer.userdata import column_samples, parse_table
@@ -127,20 +128,12 @@ def test_a_good_csv_changes_the_kde_plot_and_is_previewed(lab, e2e):
                           timeout=e2e.update_timeout * 2)
     e2e.assert_clean(lab)
     if SCREENSHOT:
-        size = lab.viewport_size
-        lab.set_viewport_size({"width": size["width"], "height": 2000})  # Voila scrolls inside a div
-        time.sleep(1.5)
-        lab.screenshot(path=SCREENSHOT, full_page=True)
-        lab.set_viewport_size(size)
+        tall_screenshot(lab, SCREENSHOT)
 
 
 HOSTILE = {
     "huge (51 MB)": ("big.csv", b"1.5\n" * (51 * 2**20 // 4), "the data are 51.0 MB; the limit is 50.0 MB"),
-    "binary": ("photo.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 64,
-               "not a text file"),
-    "wrong delimiter": ("pipes.csv", b"a|b\n1|2\n3|4\n5|6\n", "only one column was found"),
-    "one row": ("one.csv", b"a,b\n1.5,2.5\n", "only 1 row"),
-    "all NaN": ("nan.csv", b"a\nnan\nNaN\nNA\n\nn/a\n", "0 usable rows"),
+    **HOSTILE_FILES,
 }
 
 
