@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 import queue
+import subprocess
+import sys
 import threading
 import time
 
@@ -496,3 +498,18 @@ def test_exit_hook_does_not_wait_for_idle_workers():
     t0 = time.monotonic()
     tasks._stop_all()
     assert time.monotonic() - t0 < 1.0
+
+
+def test_pandas_is_imported_before_the_first_worker_thread_starts():
+    """plotly reads sys.modules["pandas"] on the main thread without importing it: a worker importing
+    scikit-learn (and so pandas) must not leave it half-initialised there (CI: "partially
+    initialized module 'pandas' has no attribute 'Series'" on the information page)."""
+    code = ("import sys\n"
+            "from explorer.ui.widgets.tasks import LatestRunner\n"
+            "assert 'pandas' not in sys.modules\n"
+            "seen = []\n"
+            "r = LatestRunner(background=True)\n"
+            "r.submit(lambda job: seen.append('pandas' in sys.modules))\n"
+            "assert r.wait(30) and seen == [True], seen\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr

@@ -35,6 +35,8 @@ True
 from __future__ import annotations
 
 import atexit
+import contextlib
+import functools
 import os
 import queue
 import threading
@@ -72,6 +74,21 @@ def _call(fn: Callable[[], None]) -> None:
 
 class Cancelled(Exception):
     """Raised inside the work by :meth:`Job.check` once a newer request superseded it."""
+
+
+@functools.cache
+def _import_pandas_here() -> None:
+    """Import pandas (if installed) on this thread, once, before any worker thread runs.
+
+    plotly decides whether a value is a pandas object by looking at ``sys.modules["pandas"]``
+    without importing it. Work on a worker thread that imports scikit-learn (POT's OT solvers,
+    KSG, the digits data) imports pandas; while it does, the main thread drawing a figure finds a
+    partially initialised module there and fails with "partially initialized module 'pandas' has
+    no attribute 'Series'" (seen in CI on the information page). Imported first, here, the module
+    is complete before any worker starts.
+    """
+    with contextlib.suppress(ImportError):
+        import pandas  # noqa: F401
 
 
 def busy_runners() -> list[str]:
@@ -260,6 +277,7 @@ class LatestRunner:
     # -- worker ------------------------------------------------------------------------------------
     def _ensure_thread(self) -> None:
         if self._thread is None or not self._thread.is_alive():
+            _import_pandas_here()
             self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
             self._thread.start()
 
