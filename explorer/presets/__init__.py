@@ -42,17 +42,29 @@ from explorer.presets.families import (
     scene_for,
     user_family,
 )
-from explorer.presets.targets import TARGETS, Target, TargetSpec, edit_modes, make, mode_handles
+from explorer.presets.targets import (
+    MAX_TARGET_POINTS,
+    TARGETS,
+    USER_TARGET,
+    Target,
+    TargetSpec,
+    edit_modes,
+    make,
+    mode_handles,
+    user_target,
+)
 
 __all__ = [
     "DATA_SOURCES",
     "FAMILIES",
     "MAX_KDE_POINTS",
+    "MAX_TARGET_POINTS",
     "PRESETS",
     "STANDARD_SCENE",
     "TARGETS",
     "USER_DATA",
     "USER_EXAMPLE",
+    "USER_TARGET",
     "DataSource",
     "Family",
     "PresetPair",
@@ -68,4 +80,5 @@ __all__ = [
     "source_distribution",
     "source_samples",
     "user_family",
+    "user_target",
 ]

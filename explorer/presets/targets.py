@@ -27,11 +27,21 @@ from typing import Any
 import numpy as np
 
 from explorer._validation import as_finite_float, as_positive_float
-from explorer.distributions import Distribution, Gaussian, Mixture, StudentT
+from explorer.distributions import Distribution, Empirical, Gaussian, Mixture, StudentT
 from explorer.params import Param, ParamSet
 from explorer.presets.datasets import source_distribution, source_samples
+from explorer.presets.families import USER_EXAMPLE
 
-__all__ = ["TARGETS", "Target", "TargetSpec", "edit_modes", "make", "mode_handles"]
+__all__ = ["MAX_TARGET_POINTS", "TARGETS", "USER_TARGET", "Target", "TargetSpec", "edit_modes", "make",
+           "mode_handles", "user_target"]
+
+#: Name of the visitor's-own-data target (the page shows an upload with it).
+USER_TARGET = "your_data"
+#: Most values a "your data" target keeps: every Fit evaluates the exact KDE (a sum over the
+#: samples) for each divergence × 8 restarts. Measured (default Fit: KL, reverse KL, JS × 8
+#: restarts, Gaussian q) on a loaded 2-core machine: 1,000 values cost 1.0-1.1× Old Faithful's 272,
+#: 2,000 values 1.1-1.25×. More are thinned to a seeded random subset.
+MAX_TARGET_POINTS = 1_000
 
 
 @dataclass(frozen=True)
@@ -61,7 +71,10 @@ class Target:
 class TargetSpec:
     """A registry entry: the builder, its parameters, and what the page shows about it.
 
-    ``source`` names the :data:`~explorer.presets.DATA_SOURCES` entry of a data-set target.
+    ``source`` names the :data:`~explorer.presets.DATA_SOURCES` entry of a data-set target;
+    ``user`` marks the visitor's-own-data target (:data:`USER_TARGET`): the registry's entry shows
+    :data:`~explorer.presets.USER_EXAMPLE`, and :func:`user_target` makes the same entry on the
+    visitor's sample.
     """
 
     name: str
@@ -71,6 +84,7 @@ class TargetSpec:
     params: ParamSet
     description: str
     source: str | None = None
+    user: bool = False
 
 
 def _singletons(k: int) -> list[tuple[int, ...]]:
@@ -181,6 +195,54 @@ def _kde_bandwidth(rule: str) -> Param:
                  unit=1, doc=f"kernel standard deviation of the KDE; 0 picks {rule}'s rule")
 
 
+#: The "your data" bandwidth is relative (any units): a multiple of the sample's Silverman bandwidth.
+_USER_BANDWIDTH = Param("bandwidth", 1.0, low=0.0, low_open=True, label="KDE bandwidth (× Silverman)",
+                        slider=(0.1, 4.0), step=0.05, doc="kernel standard deviation of the KDE, in units "
+                        "of the sample's Silverman bandwidth")
+
+
+def user_target(samples: Any, label: str = "your data", example: bool = False) -> TargetSpec:
+    """The :data:`USER_TARGET` registry entry on the visitor's 1-D ``samples``: p is a Gaussian KDE
+    (``bandwidth`` × Silverman's), like a shipped data-set target. ``label`` names the data (the
+    column's name); ``example`` says the sample is :data:`~explorer.presets.USER_EXAMPLE`.
+
+    More than :data:`MAX_TARGET_POINTS` values are thinned to a random subset of that size (seed 0:
+    the same data give the same target) and the description says so. ``ValueError`` for fewer
+    than two finite values or a constant sample, before anything is shown.
+
+    >>> spec = user_target([1.0, 2.0, 2.5, 4.0], "flow")
+    >>> spec.build(bandwidth=1.0).p.describe()[:15]
+    'KDE of flow (n='
+    """
+    x = np.asarray(samples, dtype=float).reshape(-1)
+    n = x.size
+    if n > MAX_TARGET_POINTS:
+        x = np.sort(np.random.default_rng(0).choice(x, MAX_TARGET_POINTS, replace=False))
+    silverman = Empirical(x, name=label)  # validates: ≥ 2 finite values, not all equal
+    x = silverman.samples.copy()
+    x.setflags(write=False)
+    h0 = float(silverman.bandwidth_)
+
+    def build(bandwidth: float = 1.0) -> Target:
+        h = as_positive_float(bandwidth, "bandwidth") * h0
+        return Target(Empirical(x, bandwidth=h, name=label), [], samples=x, name=USER_TARGET,
+                      title=f"Your data: {label}")
+
+    thinned = (f" Fits use a seeded random {MAX_TARGET_POINTS:,} of larger samples (each Fit evaluates "
+               "the KDE for every restart).")
+    if example:
+        description = ("Showing the example numbers in the box below until you upload a CSV file or paste "
+                       "your own numbers." + thinned)
+    else:
+        description = f"{n:,} values of {label}, as a Gaussian KDE."
+        if n > x.size:
+            description += (f" The fits use a random {x.size:,} of them (each Fit evaluates the KDE for "
+                            "every restart).")
+        description += " A link to this view keeps the settings, not the data."
+    return TargetSpec(USER_TARGET, "Your data (CSV / paste)", 1, build, ParamSet((_USER_BANDWIDTH,)),
+                      description, user=True)
+
+
 _STD = _width("std", "mode width", 0.7, "standard deviation of each mode")
 
 TARGETS: dict[str, TargetSpec] = {
@@ -227,6 +289,7 @@ TARGETS: dict[str, TargetSpec] = {
                    ParamSet((_kde_bandwidth("Scott"),)),
                    "342 penguins, bill × flipper length: three species clusters.",
                    source="penguins_bill_flipper"),
+        user_target(USER_EXAMPLE, "the example numbers", example=True),
     )
 }
 

@@ -29,10 +29,13 @@ from explorer.ui.mode_seeking.tab_weights import WeightsTab
 from explorer.ui.mode_seeking.table import table_html
 from explorer.ui.widgets import Controls, ErrorBox, FigureSlot, Job, LatestRunner, ViewLink, slider
 from explorer.ui.widgets.text import status_line
+from explorer.ui.widgets.upload import DataUpload
 
 DEFAULT_TARGET = "two_gaussians"
 DEFAULT_DIVERGENCES = ("kl", "reverse_kl", "js")
 MAIN_SPARE_TRACES = 60  # 3 divergences × (best + 8 restarts' optima) × a few mixture components
+#: The paste box's first text: the sample the "your data" target shows until the visitor's own.
+EXAMPLE_TEXT = " ".join(f"{v:g}" for v in presets.USER_EXAMPLE)
 TABS = (AlphaTab, LandscapeTab, PlaybackTab, WeightsTab, EstimatorsTab)
 
 
@@ -57,6 +60,10 @@ class ModeSeeking:
     ``q.family``, ``q.components``, ``fit.restarts``, ``fit.auto``, and the tabs' own);
     ``state`` is what the figure, the table and the tabs share; ``runner`` runs the fits.
     ``background=False`` runs them inline (scripts, benchmarks).
+
+    The "your data" target (a registry entry with ``user``) shows ``upload``, a
+    :class:`~explorer.ui.widgets.upload.DataUpload` that is not a control: a link can choose the
+    target, which then shows the example numbers until the visitor gives theirs.
     """
 
     def __init__(self, target: str = DEFAULT_TARGET, divergences: tuple[str, ...] = DEFAULT_DIVERGENCES,
@@ -84,6 +91,10 @@ class ModeSeeking:
         self.target_blurb = W.HTML("", layout=W.Layout(width="330px"))
         self.target_box = W.VBox([])
         self.target_sliders: dict[str, W.ValueWidget] = {}
+        self.user_spec = next(s for s in presets.TARGETS.values() if s.user)  # the example until data
+        self.upload = DataUpload(1, self._user_samples, example=EXAMPLE_TEXT, css="dx-target-upload")
+        self.upload.paste.layout.width = "300px"
+        self.upload.widget.layout.max_width = "690px"
         self.divs = c.add("divergences", W.SelectMultiple(
             options=[(plot.label(n), n) for n in dv.names()], value=tuple(divergences), rows=9,
             description="divergences", layout=W.Layout(width="320px")))
@@ -121,7 +132,8 @@ class ModeSeeking:
         self.fit_button.on_click(lambda b: self.fit())
 
         controls = W.HBox([
-            panel("Target p", [self.target_name, self.target_blurb, self.target_box], css="dx-side-p"),
+            panel("Target p", [self.target_name, self.target_blurb, self.target_box, self.upload.widget],
+                  css="dx-side-p"),
             panel("Fit q", [self.divs, self.family, self.components, self.restarts, self.auto,
                             W.HBox([self.fit_button, self.progress])], css="dx-side-q"),
         ], layout=W.Layout(flex_flow="row wrap"))
@@ -158,8 +170,24 @@ class ModeSeeking:
             t.set_visible(i == self.tabs.selected_index)
 
     # -- target ----------------------------------------------------------------------------------
-    def _target_chosen(self) -> None:
+    @property
+    def spec(self) -> presets.TargetSpec:
+        """The chosen target's registry entry; "your data" is the visitor's sample (or the example)."""
         spec = presets.TARGETS[self.target_name.value]
+        return self.user_spec if spec.user else spec
+
+    def _user_samples(self, x: Any, report: Any) -> None:
+        """The upload's samples: the "your data" target on them (refused here, in the upload's box,
+        before the page changes, if no KDE can be made), chosen and fitted."""
+        self.user_spec = presets.user_target(x, label=report.columns[0])
+        if presets.TARGETS[self.target_name.value].user:
+            self._target_changed()
+        else:  # an upload while another target is shown chooses "your data"
+            self.target_name.value = self.user_spec.name
+
+    def _target_chosen(self) -> None:
+        spec = self.spec
+        self.upload.widget.layout.display = None if spec.user else "none"
         sliders = {}
         for prm in spec.params:
             sliders[prm.name] = slider(prm, css=f"dx-t-{prm.name}", description_width="150px",
@@ -171,8 +199,8 @@ class ModeSeeking:
 
     def _target_changed(self) -> None:
         params = {k: s.value for k, s in self.target_sliders.items()}
-        target = presets.make(self.target_name.value, **params)
-        spec = presets.TARGETS[self.target_name.value]
+        spec = self.spec
+        target = spec.build(**spec.params.resolve(params, owner=f"target {spec.name}"))
         blurb = f"<i>{html.escape(spec.description)}</i>"
         if presets.mode_handles(target) is not None:
             what = "a blue bar under a mode" if spec.dim == 1 else "the amber outline of a mode"

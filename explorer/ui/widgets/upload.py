@@ -34,6 +34,8 @@ CSS = """
 <style>
 .dx-upload {border: 1px solid #ddd; border-radius: 6px; padding: 6px 10px; margin: 4px 0; max-width: 900px;}
 .dx-upload .widget-html-content {line-height: 1.4;}
+.dx-upload .dx-upload-note {color: #555; font-size: 12px;}  /* as .dx-status, which a page's status
+   line alone carries (e2e tests find the status by it) */
 .dx-upload-preview table {border-collapse: collapse; font-size: 12.5px; margin-top: 4px;}
 .dx-upload-preview th {text-align: right; border-bottom: 2px solid #999; padding: 2px 10px;}
 .dx-upload-preview td {text-align: right; border-bottom: 1px solid #e3e3e3; padding: 1px 10px;
@@ -83,7 +85,7 @@ class DataUpload:
         self.errors.add_class(f"{css}-errors")
         what = "one numeric column" if dim == 1 else "two numeric columns"
         self.help = W.HTML(
-            f"<span class='dx-status'>A CSV, TSV or text file with {what}: columns separated by commas, "
+            f"<span class='dx-upload-note'>A CSV, TSV or text file with {what}: columns separated by commas, "
             "semicolons, tabs or spaces, a header row optional (UTF-8 or Windows text). At most "
             f"{max_bytes / 2**20:.0f} MB and {max_rows:,} rows; rows with text, empty cells, NaN or ±inf "
             "in a chosen column are dropped and counted. Your file stays in this page's memory and is "
@@ -107,8 +109,8 @@ class DataUpload:
         self.preview.add_class("dx-upload-preview")
         self.widget = W.VBox([
             W.HTML(CSS, layout=W.Layout(height="0px")), self.help,
-            W.HBox([self.file, W.HTML("<span class='dx-status'>&nbsp;or&nbsp;</span>"), self.paste, self.use],
-                   layout=W.Layout(align_items="center", flex_flow="row wrap")),
+            W.HBox([self.file, W.HTML("<span class='dx-upload-note'>&nbsp;or&nbsp;</span>"), self.paste,
+                    self.use], layout=W.Layout(align_items="center", flex_flow="row wrap")),
             self.errors, self.choose, self.preview])
         self.widget.add_class(css)
         self.widget.add_class("dx-upload")
