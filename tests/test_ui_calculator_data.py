@@ -5,34 +5,17 @@ upload's box and leave the page as it was; a link choosing the family shows the 
 
 from __future__ import annotations
 
-import datetime
 import html
 from urllib.parse import quote
 
 import numpy as np
 import pytest
+from upload_helpers import as_read, csv_bytes, file_value
 
 from explorer import divergences as dv
 from explorer.distributions import Empirical
 from explorer.presets import FAMILIES, MAX_KDE_POINTS, USER_DATA, USER_EXAMPLE, user_family
 from explorer.ui import calculator
-
-NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
-
-
-def csv_bytes(x: np.ndarray, name: str = "flow") -> bytes:
-    return (name + "\n" + "\n".join(f"{v:.6f}" for v in x)).encode()
-
-
-def as_read(x: np.ndarray) -> np.ndarray:
-    """``x`` as the page reads it back from :func:`csv_bytes`."""
-    return np.array([float(f"{v:.6f}") for v in x])
-
-
-def file_value(name: str, content: bytes) -> tuple[dict, ...]:
-    """What the browser's FileUpload sends for one chosen file."""
-    return ({"name": name, "type": "text/csv", "size": len(content), "last_modified": NOW,
-             "content": memoryview(content)},)
 
 
 def values(results: dict) -> dict[str, tuple]:

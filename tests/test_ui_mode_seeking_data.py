@@ -5,12 +5,12 @@ the upload's box and leave the page as it was; a link choosing the target shows 
 
 from __future__ import annotations
 
-import datetime
 import html
 from urllib.parse import quote
 
 import numpy as np
 import pytest
+from upload_helpers import as_read, csv_bytes, file_value
 
 from explorer import divergences as dv
 from explorer import fitting, presets
@@ -18,21 +18,6 @@ from explorer.distributions import Empirical, Gaussian
 from explorer.presets import MAX_TARGET_POINTS, USER_EXAMPLE, USER_TARGET
 from explorer.ui import mode_seeking as ms
 from explorer.ui.mode_seeking.tab_alpha import AlphaTab
-
-NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
-
-
-def csv_bytes(x: np.ndarray, name: str = "flow") -> bytes:
-    return (name + "\n" + "\n".join(f"{v:.6f}" for v in x)).encode()
-
-
-def as_read(x: np.ndarray) -> np.ndarray:
-    return np.array([float(f"{v:.6f}") for v in x])
-
-
-def file_value(name: str, content: bytes) -> tuple[dict, ...]:
-    return ({"name": name, "type": "text/csv", "size": len(content), "last_modified": NOW,
-             "content": memoryview(content)},)
 
 
 @pytest.fixture
