@@ -55,13 +55,16 @@ def wait_fitted(page, timeout) -> None:
     page.wait_for_function(JS_FITTED, timeout=timeout)
 
 
+def wait_ready(page, timeout: float) -> None:
+    """The page has drawn its fits and the first fit has finished."""
+    page.wait_for_function(f"() => ({JS_FITS})() !== null", timeout=timeout)
+    wait_fitted(page, timeout)
+
+
 @pytest.fixture(scope="module")
 def demo(browser, app_server, e2e, request):
-    def ready(page) -> None:
-        page.wait_for_function(f"() => ({JS_FITS})() !== null", timeout=e2e.first_render_timeout)
-        wait_fitted(page, e2e.first_render_timeout)
-
-    yield from e2e.rendered_page(browser, app_server, request, URL_PATH, ".dx-mode-seeking", ready)
+    yield from e2e.rendered_page(browser, app_server, request, URL_PATH, ".dx-mode-seeking",
+                                 lambda page: wait_ready(page, e2e.first_render_timeout))
 
 
 @pytest.fixture(autouse=True)

@@ -12,14 +12,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from test_calculator_upload import upload, wait_text
-from test_mode_seeking import fits, wait_fits_changed, wait_fitted
+from test_mode_seeking import URL_PATH, fits, wait_fits_changed, wait_fitted, wait_ready
 from upload_files import HOSTILE_FILES
 
 from explorer.presets import TARGETS, USER_TARGET
 
 pytestmark = pytest.mark.e2e
 
-URL_PATH = "/voila/render/02_mode_seeking.ipynb"
 BOX = "dx-target-upload"
 
 
@@ -31,12 +30,8 @@ def good_csv(n: int = 400, seed: int = 0) -> bytes:
 
 @pytest.fixture(scope="module")
 def demo(browser, app_server, e2e, request):
-    def ready(page) -> None:
-        page.wait_for_function(f"() => ({fits.__globals__['JS_FITS']})() !== null",
-                               timeout=e2e.first_render_timeout)
-        wait_fitted(page, e2e.first_render_timeout)
-
-    yield from e2e.rendered_page(browser, app_server, request, URL_PATH, ".dx-mode-seeking", ready)
+    yield from e2e.rendered_page(browser, app_server, request, URL_PATH, ".dx-mode-seeking",
+                                 lambda page: wait_ready(page, e2e.first_render_timeout))
 
 
 @pytest.fixture(autouse=True)
