@@ -25,7 +25,7 @@ import numpy as np
 from explorer import data
 from explorer.distributions import Empirical
 
-__all__ = ["DATA_SOURCES", "DataSource", "source_distribution", "source_samples"]
+__all__ = ["DATA_SOURCES", "DataSource", "source_distribution", "source_samples", "user_blurb", "user_subset"]
 
 
 @dataclass(frozen=True)
@@ -111,3 +111,26 @@ def source_distribution(key: str, bandwidth: Any = None) -> Empirical:
 @cache
 def _default_distribution(key: str) -> Empirical:
     return Empirical(source_samples(key), name=_get(key).label)
+
+
+def user_subset(samples: Any, cap: int) -> tuple[np.ndarray, int]:
+    """A visitor's 1-D sample as floats, thinned to a seeded random ``cap`` values (sorted) when it
+    has more (seed 0: the same data give the same subset); and its size before thinning."""
+    x = np.asarray(samples, dtype=float).reshape(-1)
+    n = x.size
+    if n > cap:
+        x = np.sort(np.random.default_rng(0).choice(x, cap, replace=False))
+    return x, n
+
+
+def user_blurb(label: str, n: int, used: int, example: bool, subset: str, example_note: str = "") -> str:
+    """The sentence a page shows about a visitor's sample: the example's notice, or ``n`` values of
+    ``label``; ``subset`` (e.g. "The fits use a random {used:,} of them (…).") is added when only
+    ``used`` of them are used; a link keeps the settings, not the data."""
+    if example:
+        return ("Showing the example numbers in the box below until you upload a CSV file or paste "
+                "your own numbers." + example_note)
+    blurb = f"{n:,} values of {label}, as a Gaussian KDE."
+    if n > used:
+        blurb += " " + subset.format(used=used)
+    return blurb + " A link to this view keeps the settings, not the data."

@@ -35,7 +35,13 @@ import numpy as np
 
 from explorer.distributions import Distribution, Empirical, Gaussian, Laplace, Mixture, StudentT, Uniform
 from explorer.params import Param, ParamSet
-from explorer.presets.datasets import DATA_SOURCES, source_distribution, source_samples
+from explorer.presets.datasets import (
+    DATA_SOURCES,
+    source_distribution,
+    source_samples,
+    user_blurb,
+    user_subset,
+)
 
 __all__ = ["FAMILIES", "MAX_KDE_POINTS", "PRESETS", "STANDARD_SCENE", "USER_DATA", "USER_EXAMPLE", "Family",
            "PresetPair", "Scene", "default_values", "params_in", "scene_for", "user_family"]
@@ -143,25 +149,15 @@ def user_family(samples: Any, label: str = "your data", example: bool = False) -
     >>> fam.build({"bandwidth": 0.5}).describe()
     'KDE of flow (n=4, h=0.5)'
     """
-    x = np.asarray(samples, dtype=float).reshape(-1)
-    n = x.size
-    if n > MAX_KDE_POINTS:
-        x = np.sort(np.random.default_rng(0).choice(x, MAX_KDE_POINTS, replace=False))
+    x, n = user_subset(samples, MAX_KDE_POINTS)
     x = Empirical(x).samples.copy()  # validates: ≥ 2 finite values, not all equal
     x.setflags(write=False)
 
     def build(v: Mapping[str, float]) -> Distribution:
         return Empirical(x, bandwidth=v["bandwidth"], name=label)
 
-    if example:
-        blurb = ("Showing the example numbers in the box below until you upload a CSV file or paste "
-                 "your own numbers.")
-    else:
-        blurb = f"{n:,} values of {label}, as a Gaussian KDE."
-        if n > x.size:
-            blurb += (f" The divergences use a random {x.size:,} of them (the exact KDE's cost grows "
-                      "with the number of values).")
-        blurb += " A link to this view keeps the settings, not the data."
+    blurb = user_blurb(label, n, x.size, example, "The divergences use a random {used:,} of them (the "
+                       "exact KDE's cost grows with the number of values).")
     return Family(USER_DATA, ParamSet((_BANDWIDTH,)), build, blurb=blurb, samples=lambda: x, user=True)
 
 

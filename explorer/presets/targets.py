@@ -29,7 +29,7 @@ import numpy as np
 from explorer._validation import as_finite_float, as_positive_float
 from explorer.distributions import Distribution, Empirical, Gaussian, Mixture, StudentT
 from explorer.params import Param, ParamSet
-from explorer.presets.datasets import source_distribution, source_samples
+from explorer.presets.datasets import source_distribution, source_samples, user_blurb, user_subset
 from explorer.presets.families import USER_EXAMPLE
 
 __all__ = ["MAX_TARGET_POINTS", "TARGETS", "USER_TARGET", "Target", "TargetSpec", "edit_modes", "make",
@@ -214,10 +214,7 @@ def user_target(samples: Any, label: str = "your data", example: bool = False) -
     >>> spec.build(bandwidth=1.0).p.describe()[:15]
     'KDE of flow (n='
     """
-    x = np.asarray(samples, dtype=float).reshape(-1)
-    n = x.size
-    if n > MAX_TARGET_POINTS:
-        x = np.sort(np.random.default_rng(0).choice(x, MAX_TARGET_POINTS, replace=False))
+    x, n = user_subset(samples, MAX_TARGET_POINTS)
     silverman = Empirical(x, name=label)  # validates: ≥ 2 finite values, not all equal
     x = silverman.samples.copy()
     x.setflags(write=False)
@@ -228,17 +225,11 @@ def user_target(samples: Any, label: str = "your data", example: bool = False) -
         return Target(Empirical(x, bandwidth=h, name=label), [], samples=x, name=USER_TARGET,
                       title=f"Your data: {label}")
 
-    thinned = (f" Fits use a seeded random {MAX_TARGET_POINTS:,} of larger samples (each Fit evaluates "
-               "the KDE for every restart).")
-    if example:
-        description = ("Showing the example numbers in the box below until you upload a CSV file or paste "
-                       "your own numbers." + thinned)
-    else:
-        description = f"{n:,} values of {label}, as a Gaussian KDE."
-        if n > x.size:
-            description += (f" The fits use a random {x.size:,} of them (each Fit evaluates the KDE for "
-                            "every restart).")
-        description += " A link to this view keeps the settings, not the data."
+    description = user_blurb(
+        label, n, x.size, example,
+        "The fits use a random {used:,} of them (each Fit evaluates the KDE for every restart).",
+        example_note=f" Fits use a seeded random {MAX_TARGET_POINTS:,} of larger samples (each Fit "
+                     "evaluates the KDE for every restart).")
     return TargetSpec(USER_TARGET, "Your data (CSV / paste)", 1, build, ParamSet((_USER_BANDWIDTH,)),
                       description, user=True)
 
