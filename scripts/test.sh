@@ -66,7 +66,8 @@ say "ruff check ."
 .venv/bin/ruff check . || status=1
 
 say "pytest (unit, notebooks, e2e)"
-.venv/bin/pytest "$@" || status=1
+# --durations: the slowest tests are printed so the suite can be kept near its ~20 min budget
+.venv/bin/pytest --durations=30 "$@" || status=1
 
 if [ "$status" -ne 0 ]; then
     loud "FAILED: see the ruff/pytest output above (screenshots and server logs of failed browser tests: test-artifacts/)"
