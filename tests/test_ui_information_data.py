@@ -238,9 +238,17 @@ def test_hostile_input_is_refused_in_the_box_and_the_plot_stays(lab, content, me
     assert "good.csv" in ib.blurb.value
 
 
-def test_a_link_choosing_the_preset_shows_the_example(lab):
+def test_a_link_keeps_the_settings_and_shows_the_example_not_the_data(lab):
     ib = lab.tab(page.IBTab)
-    notes = lab.link.apply(f"ib.preset={USER_JOINT}&ib.joint.x_bins=7")
-    assert notes == []
-    assert ib.preset.value == USER_JOINT and lab.controls["ib.joint.x_bins"].value == 7
-    assert "example" in ib.blurb.value and ib.scene.joint.shape[0] <= 7
+    lab.controls.set({"ib.preset": USER_JOINT})
+    ib.upload.load(csv_text(np.round(pairs(), 6)), "trial.csv")
+    lab.controls.set({"ib.joint.x_bins": 7, "ib.joint.y_bins": 3})
+    query = lab.link.button.query
+    assert "trial" not in query and "dose" not in query
+    fresh = page.build(background=False)
+    assert fresh.link.apply(query) == []
+    other = fresh.tab(page.IBTab)
+    assert other.preset.value == USER_JOINT and other.user_data is None
+    assert fresh.controls["ib.joint.x_bins"].value == 7 and fresh.controls["ib.joint.y_bins"].value == 3
+    assert "example" in other.blurb.value
+    np.testing.assert_allclose(other.scene.joint.pmf, make_joint(USER_JOINT, x_bins=7, y_bins=3).joint.pmf)

@@ -279,7 +279,7 @@ def user_joint(samples: Any, x_bins: int = 10, y_bins: int = 4, x_label: str = "
     if categorical:
         cats, yb = np.unique(y, return_inverse=True)
         yl = [f"{v:g}" for v in cats]
-        y_how = f"its {cats.size} distinct values as categories"
+        y_how = f"its {cats.size} distinct values as categories (no y bins)"
     else:
         yb, ye = _binned(y, ny_bins)
         yl = [f"{ye[j]:.3g}–{ye[j + 1]:.3g}" for j in range(ny_bins)]

@@ -167,6 +167,7 @@ class IBTab(Tab):
         self.controls.replace_group("ib.joint", sliders)
         self.joint_box.children = list(sliders.values())
         self.upload.widget.layout.display = None if spec.user else "none"
+        self.blurb.layout.width = "440px" if spec.user else "340px"  # as wide as the upload box
 
     def _user_samples(self, xy: np.ndarray, report: Any) -> None:
         """The upload's rows: refused here (in the upload's box, the plot unchanged) if no pmf can be
