@@ -11,6 +11,8 @@ module              contents
 ``families``        :data:`FAMILIES` of the calculator's p/q pickers, :class:`Scene` (the
                     x-window sliders live in), :func:`params_in`, :func:`default_values`,
                     :data:`PRESETS` (p/q pairs)
+``joints``          :data:`~explorer.presets.joints.JOINTS` of the information-bottleneck page
+                    (joint pmfs p(x, y)), :func:`user_joint` (a visitor's two columns)
 ==================  ========================================================================
 
 Every parameter is an :class:`explorer.params.Param` (bounds, slider range, units), so the
@@ -42,6 +44,7 @@ from explorer.presets.families import (
     scene_for,
     user_family,
 )
+from explorer.presets.joints import USER_JOINT, user_joint
 from explorer.presets.targets import (
     MAX_TARGET_POINTS,
     TARGETS,
@@ -64,6 +67,7 @@ __all__ = [
     "TARGETS",
     "USER_DATA",
     "USER_EXAMPLE",
+    "USER_JOINT",
     "USER_TARGET",
     "DataSource",
     "Family",
@@ -80,5 +84,6 @@ __all__ = [
     "source_distribution",
     "source_samples",
     "user_family",
+    "user_joint",
     "user_target",
 ]

@@ -16,6 +16,8 @@ name            p(x, y)
 ``gaussian``    a correlated Gaussian pair discretised on a grid (closed form available)
 ``penguins``    real data: Palmer penguins' bill and flipper lengths (binned) → species
 ``faithful``    real data: Old Faithful eruption duration (binned) → waiting time (binned)
+``your_data``   the visitor's two columns (:func:`user_joint`): x binned, y binned or its
+                values as categories; shows the first 60 Old Faithful rows until data arrive
 ==============  =====================================================================
 
 Examples
@@ -37,10 +39,23 @@ from typing import Any
 
 import numpy as np
 
+from explorer._validation import as_finite_array, check_locations
 from explorer.distributions import Joint
 from explorer.params import Param, ParamSet
 
-__all__ = ["JOINTS", "JointScene", "JointSpec", "make_joint"]
+__all__ = ["JOINTS", "MAX_Y_CATEGORIES", "MIN_JOINT_SAMPLES", "USER_JOINT", "JointScene", "JointSpec",
+           "make_joint", "user_joint", "user_joint_example", "y_is_categorical"]
+
+#: Name of the visitor's-own-data joint (the IB tab shows an upload box with it).
+USER_JOINT = "your_data"
+#: A y column with at most this many distinct values is read as categories (one column of the pmf
+#: per value: class labels, counts, codes); with more it is binned like x.
+MAX_Y_CATEGORIES = 20
+#: Fewest rows a "your data" joint takes: an empirical p(x, y) of a handful of pairs is mostly
+#: noise, and the IB would only sort single points.
+MIN_JOINT_SAMPLES = 10
+#: Rows of Old Faithful in the example table (what "your data" shows until the visitor's own).
+EXAMPLE_ROWS = 60
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,6 +94,7 @@ class JointSpec:
     build: Callable[..., JointScene] = field(repr=False)
     params: ParamSet = field(default_factory=ParamSet)
     real_data: bool = False
+    user: bool = False  #: the visitor's own data (:data:`USER_JOINT`): the page shows an upload
 
 
 def _order_by_conditional(pmf: np.ndarray) -> np.ndarray:
@@ -177,6 +193,138 @@ def _faithful(bins: int, y_bins: int) -> JointScene:
                        "equal-width bins; p(x, y) = counts / n (empirical).")
 
 
+_X_BINS = Param("x_bins", 10, low=2, high=40, integer=True, label="x bins",
+                doc="equal-width bins of the x column (the first chosen)")
+_Y_BINS = Param("y_bins", 4, low=2, high=12, integer=True, label="y bins",
+                doc=f"equal-width bins of the y column when it has more than {MAX_Y_CATEGORIES} distinct "
+                    "values (otherwise each value is a category)")
+
+
+def y_is_categorical(samples: Any) -> bool:
+    """Whether :func:`user_joint` reads the y column (``samples[:, 1]``) as categories: at most
+    :data:`MAX_Y_CATEGORIES` distinct values."""
+    y = np.asarray(samples, dtype=float).reshape(-1, 2)[:, 1]
+    return bool(np.unique(y).size <= MAX_Y_CATEGORIES)
+
+
+def user_joint(samples: Any, x_bins: int = 10, y_bins: int = 4, x_label: str = "x", y_label: str = "y",
+               example: bool = False) -> JointScene:
+    r"""The empirical joint pmf of a visitor's two columns: x binned, y binned or as categories.
+
+    .. math::
+        \hat p(i, j) = \frac{\#\{k : x_k \in B_i,\ y_k \in C_j\}}{n},
+
+    with :math:`B_1, \dots, B_{x\_bins}` equal-width bins spanning [min x, max x] (the last one
+    closed), and :math:`C_j` the distinct values of y when there are at most
+    :data:`MAX_Y_CATEGORIES` of them (class labels, counts, codes: binning them would merge
+    classes), else ``y_bins`` equal-width bins of y. Bins no sample falls in are dropped (rows
+    and columns of the pmf), so every p(x) and p(y) is positive: the IB never meets an empty
+    input, and nothing is NaN. The binning is the one of the shipped ``penguins`` and ``faithful``
+    presets.
+
+    Equal-width rather than quantile bins: the edges are round numbers in the data's own units,
+    p(x) keeps the shape of the data (the IB weighs each input by it, and with quantile bins it
+    would be flat by construction), and a column with ties (integers, rounded values) gives no
+    duplicate edges. The price: a far outlier stretches the range and leaves most bins empty —
+    the note counts the occupied ones.
+
+    Parameters
+    ----------
+    samples : array_like, shape (n, 2)
+        Rows (x, y) of finite numbers, n ≥ :data:`MIN_JOINT_SAMPLES`, each column with at least two
+        distinct values.
+    x_bins, y_bins : int
+        Numbers of bins (2-40 and 2-12, as the sliders).
+    x_label, y_label : str
+        The columns' names (axis titles, the note).
+    example : bool
+        Say that these are the example rows (:func:`user_joint_example`).
+
+    Returns
+    -------
+    JointScene
+        The pmf with labels ("3.6–3.9" bins, or the category values), the display order and a
+        note on how it was made.
+
+    Raises
+    ------
+    ValueError
+        Naming ``samples`` (wrong shape, NaN/inf, too few rows, a constant column), ``x_bins`` or
+        ``y_bins`` (not an integer in range).
+
+    Examples
+    --------
+    >>> xy = [[1.0, 0], [1.2, 0], [1.1, 0], [3.0, 1], [3.3, 1], [2.9, 1], [2.0, 0], [2.1, 1],
+    ...       [1.3, 0], [3.1, 1]]
+    >>> s = user_joint(xy, x_bins=3, x_label="dose", y_label="cured")
+    >>> s.joint.shape, s.joint.marginal_y.labels
+    ((3, 2), ['0', '1'])
+    """
+    nx, ny_bins = int(_X_BINS.check(x_bins)), int(_Y_BINS.check(y_bins))
+    xy = check_locations(as_finite_array(samples, "samples"), "samples")
+    if xy.ndim != 2 or xy.shape[1] != 2:
+        raise ValueError(f"samples must have shape (n, 2), one row per pair (x, y); got shape {xy.shape}")
+    n = xy.shape[0]
+    if n < MIN_JOINT_SAMPLES:
+        raise ValueError(f"the data ('samples') have {n} usable row{'s' * (n != 1)}; a joint distribution "
+                         f"p(x, y) estimated from data needs at least {MIN_JOINT_SAMPLES} rows (pairs x, y)")
+    x, y = xy[:, 0], xy[:, 1]
+    for values, label in ((x, x_label), (y, y_label)):
+        if np.unique(values).size < 2:
+            raise ValueError(f"column {label!r} of the data ('samples') is constant (every row is "
+                             f"{values[0]:g}); X and Y each need at least two different values to carry "
+                             "information")
+    xb, xe = _binned(x, nx)
+    categorical = y_is_categorical(xy)
+    if categorical:
+        cats, yb = np.unique(y, return_inverse=True)
+        yl = [f"{v:g}" for v in cats]
+        y_how = f"its {cats.size} distinct values as categories (no y bins)"
+    else:
+        yb, ye = _binned(y, ny_bins)
+        yl = [f"{ye[j]:.3g}–{ye[j + 1]:.3g}" for j in range(ny_bins)]
+        y_how = f"{ny_bins} equal-width bins"
+    counts = np.zeros((nx, len(yl)))
+    np.add.at(counts, (xb, np.asarray(yb).ravel()), 1.0)
+    rows, cols = counts.sum(1) > 0, counts.sum(0) > 0
+    if rows.sum() < 2:  # only for values closer than the float resolution of the bin edges
+        raise ValueError(f"column {x_label!r} of the data ('samples') falls into a single bin: its values "
+                         "are too close together to bin")
+    if not categorical and cols.sum() < 2:
+        raise ValueError(f"column {y_label!r} of the data ('samples') falls into a single bin: its values "
+                         "are too close together to bin")
+    xl = [f"{xe[i]:.3g}–{xe[i + 1]:.3g}" for i in range(nx)]
+    if not categorical and cols.sum() < ny_bins:
+        y_how += f" ({int(cols.sum())} occupied)"
+    note = (f"{n:,} rows; x = {x_label} in {nx} equal-width bins ({int(rows.sum())} occupied), "
+            f"y = {y_label}: {y_how}; p(x, y) = counts / n (empirical), empty bins left out.")
+    if example:
+        note = (f"The example: the first {n} Old Faithful eruptions, in the box below until you upload a "
+                "CSV file or paste your own two columns. " + note)
+    return _scene(counts[rows][:, cols], f"x: {x_label} (binned)",
+                  f"y: {y_label}" + (" (categories)" if categorical else " (binned)"),
+                  x_labels=[lab for lab, u in zip(xl, rows, strict=True) if u],
+                  y_labels=[lab for lab, u in zip(yl, cols, strict=True) if u], note=note)
+
+
+@lru_cache(maxsize=1)
+def user_joint_example() -> tuple[np.ndarray, str]:
+    """The example of the "your data" joint: the first :data:`EXAMPLE_ROWS` rows of the shipped Old
+    Faithful data (eruption duration, waiting time; :mod:`explorer.data`) and the same rows as the
+    CSV text the paste box shows."""
+    from explorer import data
+
+    table = data.load("old_faithful")
+    xy = np.column_stack([table["eruptions"], table["waiting"]])[:EXAMPLE_ROWS]
+    xy.setflags(write=False)
+    text = "eruptions,waiting\n" + "\n".join(f"{a:g},{b:g}" for a, b in xy)
+    return xy, text
+
+
+def _user_example(x_bins: int, y_bins: int) -> JointScene:
+    return user_joint(user_joint_example()[0], x_bins, y_bins, "eruptions", "waiting", example=True)
+
+
 JOINTS: dict[str, JointSpec] = {s.name: s for s in (
     JointSpec("szt", "12-bit task (Shwartz-Ziv & Tishby)",
               "4,096 binary patterns on an icosahedron, labelled by a rotation-invariant rule (generated "
@@ -208,6 +356,11 @@ JOINTS: dict[str, JointSpec] = {s.name: s for s in (
                                    Param("y_bins", 4, low=2, high=12, integer=True, label="waiting bins",
                                          doc="equal-width bins of the waiting time")]),
               real_data=True),
+    JointSpec(USER_JOINT, "Your data (CSV / paste)",
+              "Two numeric columns of your own, uploaded or pasted below: the first is X (binned), the "
+              f"second Y (binned, or its values as categories when it has at most {MAX_Y_CATEGORIES}). "
+              "Which ranges of X can be merged without losing what they say about Y?",
+              _user_example, ParamSet([_X_BINS, _Y_BINS]), real_data=True, user=True),
 )}
 
 

@@ -5,24 +5,40 @@ A new joint (preset or slider) is drawn at once — p(y|x), I(X;Y), the closed f
 follows from a :class:`~explorer.ui.widgets.LatestRunner` with a progress bar (a newer setting
 supersedes it). Curves are kept per setting, so going back is instant. The β slider only reads
 the computed result (:meth:`IBResult.at`) and patches three traces in place.
+
+The joint *Your data (CSV / paste)* (:data:`~explorer.presets.joints.USER_JOINT`) shows a
+:class:`~explorer.ui.widgets.upload.DataUpload` for two columns under its bin sliders: the
+visitor's rows become the pmf through :func:`explorer.presets.user_joint` (the example rows until
+then, or when a link chooses it: the data are never in a link). A refusal stays in the upload's
+box and leaves the plot as it was. Cached curves are keyed by the data's digest too, so new data
+are never served an old curve.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 import ipywidgets as W
 import numpy as np
 
 from explorer import information as info
-from explorer.presets.joints import JOINTS, make_joint
+from explorer.presets.joints import (
+    JOINTS,
+    USER_JOINT,
+    make_joint,
+    user_joint,
+    user_joint_example,
+    y_is_categorical,
+)
 from explorer.ui.information import ib_plot
 from explorer.ui.information.tab import Tab, teaching
 from explorer.ui.widgets import FigureSlot, Job, slider
 from explorer.ui.widgets.controls import log_limits
 from explorer.ui.widgets.text import status_line
+from explorer.ui.widgets.upload import DataUpload
 
 __all__ = ["BETAS", "DEFAULT_JOINT", "MAX_ITER", "TOL", "IBTab"]
 
@@ -63,6 +79,18 @@ def compute_curves(job: Job, pmf: np.ndarray, methods: tuple[str, ...], n_cluste
     return out
 
 
+class UserRows(NamedTuple):
+    """The visitor's rows as taken: the samples, the columns' names, where they came from, the rows
+    kept and dropped (:meth:`SampleReport.summary`) and a digest of the samples (the cache's key)."""
+
+    xy: np.ndarray
+    x_name: str
+    y_name: str
+    source: str
+    rows: str
+    digest: str
+
+
 class IBTab(Tab):
     title = "IB curve"
     doing = "computing the IB curve"
@@ -76,6 +104,12 @@ class IBTab(Tab):
         self.preset.add_class("dx-ib-preset")
         self.blurb = W.HTML("", layout=W.Layout(width="340px"))
         self.joint_box = W.VBox([])
+        self.user_data: UserRows | None = None  # the visitor's rows (the example until then)
+        self.upload = DataUpload(2, self._user_samples, example=user_joint_example()[1], css="dx-ib-upload")
+        self.upload.paste.layout.width = "300px"
+        self.upload.paste.layout.height = "80px"
+        self.upload.widget.layout.max_width = "560px"
+        self.upload.widget.layout.display = "none"
         self.method = c.add("ib.method", W.ToggleButtons(
             options=[("iterative IB", "iterative"), ("deterministic IB", "deterministic")], value="iterative",
             description="method", style={"button_width": "120px"}))
@@ -117,7 +151,8 @@ class IBTab(Tab):
         from explorer.ui._common import panel
 
         side = W.HBox([
-            panel("Joint distribution p(x, y)", [self.preset, self.blurb, self.joint_box], css="dx-ib-joint"),
+            panel("Joint distribution p(x, y)", [self.preset, self.blurb, self.joint_box, self.upload.widget],
+                  css="dx-ib-joint"),
             panel("Information bottleneck", [self.method, self.compare, self.clusters, self.restarts,
                                              W.HBox([self.progress, self.status])], css="dx-ib-side"),
         ], layout=W.Layout(flex_flow="row wrap"))
@@ -131,6 +166,37 @@ class IBTab(Tab):
                                   description_width="120px", width="320px") for p in spec.params}
         self.controls.replace_group("ib.joint", sliders)
         self.joint_box.children = list(sliders.values())
+        self.upload.widget.layout.display = None if spec.user else "none"
+        self.blurb.layout.width = "440px" if spec.user else "340px"  # as wide as the upload box
+
+    def _user_samples(self, xy: np.ndarray, report: Any) -> None:
+        """The upload's rows: refused here (in the upload's box, the plot unchanged) if no pmf can be
+        made of them; else kept and drawn — an upload while another joint is shown chooses "your data"."""
+        x_name, y_name = report.columns
+        values = (self.joint_values() if JOINTS[self.preset.value].user
+                  else dict(JOINTS[USER_JOINT].params.defaults()))
+        user_joint(xy, x_label=x_name, y_label=y_name, **values)  # ValueError: refused before any change
+        digest = hashlib.blake2b(np.ascontiguousarray(xy).tobytes(), digest_size=12).hexdigest()
+        self.user_data = UserRows(xy, x_name, y_name, self.upload.source, report.summary(), digest)
+        if JOINTS[self.preset.value].user:
+            self._setting_changed()
+        else:
+            self.preset.value = USER_JOINT
+
+    def _build_scene(self, spec: Any, values: dict[str, float]) -> tuple[Any, str, str]:
+        """The joint of ``spec`` at ``values``, its blurb (HTML) and the identity of its data."""
+        blurb = f"<i>{html.escape(spec.description)}</i>"
+        if not (spec.user and self.user_data is not None):
+            scene = make_joint(spec.name, **values)
+            data_id = "example" if spec.user else ""
+            if spec.user:
+                blurb += "<br>A link to this view keeps the settings, not the data."
+            return scene, blurb + f"<br><span class='dx-status'>{html.escape(scene.note)}</span>", data_id
+        d = self.user_data
+        scene = user_joint(d.xy, x_label=d.x_name, y_label=d.y_name,
+                           **spec.params.resolve(values, owner=spec.name))
+        note = f"{d.source}: {d.rows}. {scene.note} A link to this view keeps the settings, not the data."
+        return scene, blurb + f"<br><span class='dx-status'>{html.escape(note)}</span>", d.digest
 
     def _preset_chosen(self) -> None:
         with self.controls.muted():
@@ -150,13 +216,14 @@ class IBTab(Tab):
             return
         values = self.joint_values()
         spec = JOINTS[self.preset.value]
-        self.scene = make_joint(spec.name, **values)
-        self.blurb.value = (f"<i>{html.escape(spec.description)}</i><br><span class='dx-status'>"
-                            f"{html.escape(self.scene.note)}</span>")
+        self.scene, self.blurb.value, data_id = self._build_scene(spec, values)
+        if spec.user:  # a y column read as categories has no bins
+            xy = self.user_data.xy if self.user_data is not None else user_joint_example()[0]
+            self.controls.group("ib.joint")["y_bins"].disabled = y_is_categorical(xy)
         self.closed = (info.gaussian_ib_curve(*self.scene.gaussian, betas=np.geomspace(1.0, 1000.0, 200))
                        if self.scene.gaussian is not None else None)
         methods = METHODS if self.compare.value else (self.method.value,)
-        key = (spec.name, tuple(sorted(values.items())), self.clusters.value, self.restarts.value)
+        key = (spec.name, data_id, tuple(sorted(values.items())), self.clusters.value, self.restarts.value)
         self._key = key
         have = self._cache.setdefault(key, {})
         self.results = {m: have.get(m) for m in methods}
