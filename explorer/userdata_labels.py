@@ -67,10 +67,11 @@ def guess_label(table: ParsedTable, max_classes: int = 20) -> str:
 
 def default_features(table: ParsedTable, label: str | int, limit: int | None = None) -> tuple[str, ...]:
     """The numeric columns other than ``label`` (at least two finite numbers), the first
-    ``limit`` of them."""
+    ``limit`` of them; without any, every other column (so that a refusal counts the rows)."""
     j_label = table.index(label)
-    out = tuple(c for j, c in enumerate(table.columns)
-                if j != j_label and np.isfinite(table.values[:, j]).sum() >= 2)
+    others = [(j, c) for j, c in enumerate(table.columns) if j != j_label]
+    out = (tuple(c for j, c in others if np.isfinite(table.values[:, j]).sum() >= 2)
+           or tuple(c for _, c in others))
     return out if limit is None else out[:limit]
 
 

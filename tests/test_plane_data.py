@@ -1,4 +1,4 @@
-"""The information plane on a visitor's own data: explorer.information.plane_data (checks, caps,
+"""The information plane on a visitor's own data: explorer.information.labelled (checks, caps,
 standardisation, the content hash), explorer.userdata_labels (a label column and feature columns
 from a parsed table, text labels included) and a short information_plane run on such data."""
 
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from explorer import information as info
-from explorer.information.plane_data import MAX_CLASSES, MAX_FEATURES, MAX_ROWS, example_csv
+from explorer.information.labelled import MAX_CLASSES, MAX_FEATURES, MAX_ROWS, example_csv
 from explorer.userdata import MAX_LEVELS, parse_table
 from explorer.userdata_labels import default_features, guess_label, labelled_samples
 

@@ -24,6 +24,7 @@ from explorer.information.estimators import (
     names,
 )
 from explorer.information.ib import IBResult, gaussian_ib_curve, ib_curve
+from explorer.information.labelled import PlaneData, plane_data
 from explorer.information.plane import (
     PlaneResult,
     information_plane,
@@ -32,7 +33,6 @@ from explorer.information.plane import (
     szt_joint,
     szt_task,
 )
-from explorer.information.plane_data import PlaneData, plane_data
 from explorer.information.regression import RegressionIBResult, ib_regression
 from explorer.information.tasks import EvaluationResult, MITask, benchmark_tasks, evaluate, student_t_mi
 from explorer.information.wasserstein import (

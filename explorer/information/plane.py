@@ -26,9 +26,9 @@ patterns most evenly. :func:`szt_joint` gives the soft version
 :math:`p(y=1|x) = \sigma(\gamma(f(x)-\theta))` as a joint pmf for the IB curve, with γ set so that
 I(X;Y) ≈ 0.99 bits as in the paper.
 ``"digits"``: scikit-learn's bundled handwritten digits (1,797 8×8 images, 10 classes; real).
-A visitor's own labelled data: a :class:`~explorer.information.plane_data.PlaneData` made by
-:func:`~explorer.information.plane_data.plane_data` (checked, capped, standardised); the run's
-``config["dataset"]`` is then its :attr:`~explorer.information.plane_data.PlaneData.key`.
+A visitor's own labelled data: a :class:`~explorer.information.labelled.PlaneData` made by
+:func:`~explorer.information.labelled.plane_data` (checked, capped, standardised); the run's
+``config["dataset"]`` is then its :attr:`~explorer.information.labelled.PlaneData.key`.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ import numpy as np
 from explorer.information import _kde
 from explorer.information._data import as_variable
 from explorer.information.estimators import get, mutual_information
-from explorer.information.plane_data import PlaneData
+from explorer.information.labelled import PlaneData
 
 __all__ = ["ACTIVATIONS", "DATASETS", "PlaneResult", "information_plane", "load_dataset", "load_precomputed",
            "szt_joint", "szt_task"]
