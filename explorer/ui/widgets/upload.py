@@ -122,7 +122,9 @@ class DataUpload:
         self.features = W.SelectMultiple(options=[], rows=5, description="features",
                                          style={"description_width": "90px"}, layout=W.Layout(width="340px"))
         self.features.add_class(f"{css}-features")
-        parts = {1: [self.x], 2: [self.x, self.y], LABELLED: [self.label, self.features]}[dim]
+        several = W.HTML("<span class='dx-upload-note'>Ctrl/⌘-click or Shift-click<br>"
+                         "to choose several</span>")
+        parts = {1: [self.x], 2: [self.x, self.y], LABELLED: [self.label, self.features, several]}[dim]
         self.choose = W.HBox(parts, layout=W.Layout(display="none", flex_flow="row wrap"))
         self.preview = W.HTML("")
         self.preview.add_class(f"{css}-preview")
