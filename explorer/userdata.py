@@ -14,6 +14,11 @@ text, and nothing else is read):
   finite number (counted by reason: not a number, empty, NaN, infinite) and refuses a column
   with fewer than two distinct values, which has no density to estimate.
 
+Text cells are NaN in :attr:`ParsedTable.values`; a column whose text cells hold at most
+:data:`MAX_LEVELS` different values also keeps them (:attr:`ParsedTable.levels`,
+:attr:`ParsedTable.level_codes`), so that a column of class names (``setosa``, ``virginica``) can
+be read as labels (:func:`explorer.userdata_labels.labelled_samples`).
+
 Every refusal is a ``ValueError`` whose message names the limit or the column and says what to do.
 
 Examples
@@ -39,8 +44,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["DELIMITERS", "MAX_BYTES", "MAX_ROWS", "ParsedTable", "SampleReport", "column_samples",
-           "parse_table"]
+__all__ = ["DELIMITERS", "MAX_BYTES", "MAX_LEVELS", "MAX_ROWS", "ParsedTable", "SampleReport",
+           "column_samples", "parse_table", "row_drops"]
 
 #: Largest content accepted (bytes): 50 MiB, far more than a teaching page needs, small enough
 #: for a kernel's memory. The app's websocket limit (voila.json) sits above it, so an upload
@@ -48,6 +53,8 @@ __all__ = ["DELIMITERS", "MAX_BYTES", "MAX_ROWS", "ParsedTable", "SampleReport",
 MAX_BYTES = 50 * 2**20
 #: Most data rows accepted: the KDE page stays interactive up to 10⁶ points.
 MAX_ROWS = 10**6
+#: Most different texts kept per column (class names); a column with more is free text, not kept.
+MAX_LEVELS = 50
 #: The delimiters tried, in order of preference (a semicolon file may use decimal commas).
 DELIMITERS = {"tab": "\t", "semicolon": ";", "comma": ",", "whitespace": None}
 #: Cells read as a missing value (NaN), case-insensitive.
@@ -88,6 +95,11 @@ class ParsedTable:
         How the bytes were decoded.
     decimal_comma : bool
         Whether ``3,5`` was read as 3.5 (semicolon-separated files only).
+    levels : dict of int to tuple of str
+        For each column (by position) whose text cells hold 1 to :data:`MAX_LEVELS` different
+        values: those values, sorted.
+    level_codes : dict of int to ndarray of int16, shape (n_rows,)
+        For the same columns: each text cell's position in ``levels``, −1 for the other cells.
     """
 
     columns: tuple[str, ...]
@@ -97,6 +109,8 @@ class ParsedTable:
     delimiter: str
     encoding: str = "utf-8"
     decimal_comma: bool = False
+    levels: dict[int, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    level_codes: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def n_rows(self) -> int:
@@ -280,6 +294,8 @@ def parse_table(content: bytes | str, *, max_bytes: int = MAX_BYTES, max_rows: i
         _DECIMAL_COMMA.match(c) for r in body[:SNIFF_LINES] for c in r)
     values = np.full((len(body), width), np.nan)
     kind = np.full((len(body), width), EMPTY, dtype=np.uint8)
+    levels: dict[int, tuple[str, ...]] = {}
+    level_codes: dict[int, np.ndarray] = {}
     for j in range(width):
         col = [r[j] if j < len(r) else "" for r in body]
         try:  # fast path: every cell a plain number
@@ -290,9 +306,47 @@ def parse_table(content: bytes | str, *, max_bytes: int = MAX_BYTES, max_rows: i
         except ValueError:
             for i, c in enumerate(col):
                 values[i, j], kind[i, j] = _to_float(c, decimal_comma)
+            rows_text = np.flatnonzero(kind[:, j] == TEXT)
+            if rows_text.size:
+                found, where = np.unique(np.array([col[i].strip() for i in rows_text]), return_inverse=True)
+                if found.size <= MAX_LEVELS:
+                    levels[j] = tuple(str(v) for v in found)
+                    level_codes[j] = np.full(len(body), -1, dtype=np.int16)
+                    level_codes[j][rows_text] = where.ravel()
+                    level_codes[j].setflags(write=False)
     values.setflags(write=False)
     kind.setflags(write=False)
-    return ParsedTable(tuple(names), values, kind, header, delimiter, encoding, decimal_comma)
+    return ParsedTable(tuple(names), values, kind, header, delimiter, encoding, decimal_comma, levels,
+                       level_codes)
+
+
+def row_drops(table: ParsedTable, idx: Sequence[int], text_ok: Sequence[bool] | None = None
+              ) -> tuple[np.ndarray, dict[str, int]]:
+    """Rows to drop for the columns at positions ``idx``: a cell that is text (unless ``text_ok``
+    for its column), empty, NaN or a missing marker, or infinite; and the count per reason (a row
+    counted once, under the first reason in that order).
+
+    Returns
+    -------
+    bad : ndarray of bool, shape (n_rows,)
+    dropped : dict of str to int
+    """
+    v, k = table.values[:, idx], table.kind[:, idx]
+    is_text = k == TEXT
+    if text_ok is not None:
+        allowed = np.asarray(text_ok, dtype=bool)
+        is_text = is_text & ~allowed
+        v = np.where((k == TEXT) & allowed, 0.0, v)
+    text, empty = is_text.any(axis=1), (k == EMPTY).any(axis=1)
+    nan, inf = np.isnan(v).any(axis=1), np.isinf(v).any(axis=1)
+    dropped: dict[str, int] = {}
+    bad = np.zeros(table.n_rows, dtype=bool)
+    for reason, rows in (("not a number", text), ("empty", empty), ("NaN or missing marker", nan),
+                         ("infinite", inf)):
+        new = rows & ~bad
+        dropped[reason] = int(new.sum())
+        bad |= new
+    return bad, dropped
 
 
 def column_samples(table: ParsedTable, columns: str | int | Sequence[str | int]
@@ -326,17 +380,8 @@ def column_samples(table: ParsedTable, columns: str | int | Sequence[str | int]
     if len(set(idx)) != len(idx):
         raise ValueError("choose different columns: the same column was chosen twice")
     names = tuple(table.columns[i] for i in idx)
-    v, k = table.values[:, idx], table.kind[:, idx]
-    text, empty = (k == TEXT).any(axis=1), (k == EMPTY).any(axis=1)
-    nan, inf = np.isnan(v).any(axis=1), np.isinf(v).any(axis=1)
-    dropped: dict[str, int] = {}
-    bad = np.zeros(table.n_rows, dtype=bool)
-    for reason, rows in (("not a number", text), ("empty", empty), ("NaN or missing marker", nan),
-                         ("infinite", inf)):
-        new = rows & ~bad
-        dropped[reason] = int(new.sum())
-        bad |= new
-    x = v[~bad]
+    bad, dropped = row_drops(table, idx)
+    x = table.values[:, idx][~bad]
     report = SampleReport(names, table.n_rows, int(x.shape[0]), dropped)
     quoted = " and ".join(repr(n) for n in names)
     if table.n_rows < 2:

@@ -8,7 +8,8 @@
 * :func:`ib_regression`: Cauchy–Schwarz IB vs MSE + VIB on a real regression set.
 * :func:`wasserstein_dependency` and :func:`saturation_study` (MI bounds saturate at log n;
   :func:`gaussian_pairs_mi` is its tasks' true MI).
-* :func:`information_plane`: train an MLP, record I(X;T), I(T;Y) per layer and epoch.
+* :func:`information_plane`: train an MLP, record I(X;T), I(T;Y) per layer and epoch, on a
+  shipped data set or on the visitor's own (:func:`plane_data` checks it into a :class:`PlaneData`).
 
 Torch (and POT) are imported only inside the functions that train or transport something.
 """
@@ -23,6 +24,7 @@ from explorer.information.estimators import (
     names,
 )
 from explorer.information.ib import IBResult, gaussian_ib_curve, ib_curve
+from explorer.information.labelled import PlaneData, plane_data
 from explorer.information.plane import (
     PlaneResult,
     information_plane,
@@ -41,10 +43,10 @@ from explorer.information.wasserstein import (
 )
 
 __all__ = [
-    "REGISTRY", "EvaluationResult", "IBResult", "InfoValue", "MIEstimator", "MITask", "PlaneResult",
-    "RegressionIBResult", "SaturationResult", "benchmark_tasks", "entropy", "evaluate", "gaussian_ib_curve",
-    "gaussian_pairs_mi",
+    "REGISTRY", "EvaluationResult", "IBResult", "InfoValue", "MIEstimator", "MITask", "PlaneData",
+    "PlaneResult", "RegressionIBResult", "SaturationResult", "benchmark_tasks", "entropy", "evaluate",
+    "gaussian_ib_curve", "gaussian_pairs_mi",
     "get", "ib_curve", "ib_regression", "information_plane", "load_dataset", "load_precomputed",
-    "mutual_information", "names", "saturation_study", "student_t_mi", "szt_joint", "szt_task",
+    "mutual_information", "names", "plane_data", "saturation_study", "student_t_mi", "szt_joint", "szt_task",
     "wasserstein_dependency",
 ]

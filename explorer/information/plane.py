@@ -26,6 +26,9 @@ patterns most evenly. :func:`szt_joint` gives the soft version
 :math:`p(y=1|x) = \sigma(\gamma(f(x)-\theta))` as a joint pmf for the IB curve, with γ set so that
 I(X;Y) ≈ 0.99 bits as in the paper.
 ``"digits"``: scikit-learn's bundled handwritten digits (1,797 8×8 images, 10 classes; real).
+A visitor's own labelled data: a :class:`~explorer.information.labelled.PlaneData` made by
+:func:`~explorer.information.labelled.plane_data` (checked, capped, standardised); the run's
+``config["dataset"]`` is then its :attr:`~explorer.information.labelled.PlaneData.key`.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ import numpy as np
 from explorer.information import _kde
 from explorer.information._data import as_variable
 from explorer.information.estimators import get, mutual_information
+from explorer.information.labelled import PlaneData
 
 __all__ = ["ACTIVATIONS", "DATASETS", "PlaneResult", "information_plane", "load_dataset", "load_precomputed",
            "szt_joint", "szt_task"]
@@ -106,8 +110,10 @@ def szt_joint(bits_target: float = 0.99) -> np.ndarray:
     return joint(brentq(lambda g: bits(g) - bits_target, 1e-3, 1e3))
 
 
-def load_dataset(name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Inputs (n, d) float and integer labels (n,) of ``"szt"`` or ``"digits"``."""
+def load_dataset(name: str | PlaneData) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs (n, d) float and integer labels (n,) of ``"szt"``, ``"digits"`` or a :class:`PlaneData`."""
+    if isinstance(name, PlaneData):
+        return name.x.copy(), name.y.copy()  # writable: torch wraps the arrays
     if name == "szt":
         t = szt_task()
         return t["x"], t["y"]
@@ -116,7 +122,8 @@ def load_dataset(name: str) -> tuple[np.ndarray, np.ndarray]:
 
         x, y = load_digits(return_X_y=True)
         return x / 16.0, y.astype(np.int64)
-    raise ValueError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}")
+    raise ValueError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)} (or your own data "
+                     "as a PlaneData, made by plane_data)")
 
 
 @dataclass(frozen=True, eq=False)
@@ -226,7 +233,7 @@ def _plane_point(entry: Any, x_ids: np.ndarray, x_feat: np.ndarray, t: np.ndarra
 
 
 def information_plane(layers: Sequence[int] = (10, 7, 5, 4, 3), activation: str = "tanh",
-                      dataset: str = "szt", epochs: int = 3000,
+                      dataset: str | PlaneData = "szt", epochs: int = 3000,
                       estimators: Sequence[str] = ("binning", "ksg"),
                       every: int = 10, seed: int = 0, lr: float = 1e-3, train_fraction: float = 0.85,
                       batch_size: int | None = None, noise_variance: float = 0.1, progress: bool = False,
@@ -240,8 +247,9 @@ def information_plane(layers: Sequence[int] = (10, 7, 5, 4, 3), activation: str 
         Hidden layer widths (the SZT network is 12-10-7-5-4-3-2: ``(10, 7, 5, 4, 3)``).
     activation : str
         One of :data:`ACTIVATIONS` for the hidden layers.
-    dataset : {"szt", "digits"}
-        See the module docstring.
+    dataset : {"szt", "digits"} or PlaneData
+        A shipped set by name, or the visitor's data (see the module docstring); the run's
+        ``config["dataset"]`` is the name or :attr:`PlaneData.key`.
     epochs : int
         Training epochs (full batch by default: one Adam step per epoch).
     estimators : sequence of str
@@ -293,7 +301,8 @@ def information_plane(layers: Sequence[int] = (10, 7, 5, 4, 3), activation: str 
     tr, te = np.sort(perm[:n_train]), np.sort(perm[n_train:])
     x_ids = np.arange(n)
     names = (*(f"layer {i + 1} ({w})" for i, w in enumerate(widths)), "output")
-    config = {"layers": widths, "activation": activation, "dataset": dataset, "epochs": epochs,
+    label = dataset.key if isinstance(dataset, PlaneData) else dataset
+    config = {"layers": widths, "activation": activation, "dataset": label, "epochs": epochs,
               "estimators": list(estimators), "every": every, "seed": seed, "lr": lr,
               "train_fraction": train_fraction, "batch_size": batch_size, "noise_variance": noise_variance}
     rec_epochs, ixt, ity, acc_tr, acc_te, losses = [], [], [], [], [], []
@@ -315,7 +324,7 @@ def information_plane(layers: Sequence[int] = (10, 7, 5, 4, 3), activation: str 
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=epochs, desc=f"{dataset} {activation}")
+        bar = tqdm(total=epochs, desc=f"{label} {activation}")
     with torch_single_thread():
         torch.manual_seed(seed)
         gen = torch.Generator().manual_seed(seed)

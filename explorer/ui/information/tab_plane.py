@@ -6,6 +6,11 @@ any other setting is trained live on a :class:`~explorer.ui.widgets.LatestRunner
 then), the trajectories streaming in as they are recorded; a newer setting supersedes it, and
 runs trained in this session are kept, so going back is instant. The "up to epoch" slider only
 re-reads the recorded arrays.
+
+The data set "your data (CSV / paste)" trains on the visitor's labelled table
+(:class:`~explorer.ui.information.plane_user.UserData`; the example until they give theirs);
+its runs' keys hold the data's content hash, so new data never reuse a kept run. It is always
+trained live, with smaller defaults (:data:`USER_SETTINGS`) so the example's two runs take seconds.
 """
 
 from __future__ import annotations
@@ -17,20 +22,26 @@ from typing import Any
 import ipywidgets as W
 
 from explorer import information as info
+from explorer.information.labelled import PlaneData
 from explorer.information.plane import ACTIVATIONS, DATASETS, PRECOMPUTED_DIR, PlaneResult
 from explorer.ui._common import panel
 from explorer.ui.information import plane_plot
+from explorer.ui.information.plane_user import UserData
 from explorer.ui.information.tab import Tab, teaching
 from explorer.ui.widgets import FigureSlot, Job
 from explorer.ui.widgets.text import status_line
 
-__all__ = ["FIXED", "PlaneTab", "RunKey", "shipped_runs"]
+__all__ = ["FIXED", "USER", "USER_SETTINGS", "PlaneTab", "RunKey", "shipped_runs"]
 
 #: settings the page does not expose (information_plane's defaults; a shipped run must match them)
 FIXED = {"seed": 0, "lr": 1e-3, "train_fraction": 0.85, "batch_size": None, "noise_variance": 0.1}
+USER = "user"  # the dataset option of the visitor's own data
 DATASET_LABELS = {"szt": "12-bit task (generated; Shwartz-Ziv & Tishby)",
-                  "digits": "handwritten digits (scikit-learn, real)"}
-RunKey = tuple  # (dataset, layers, activation, epochs, every)
+                  "digits": "handwritten digits (scikit-learn, real)",
+                  USER: "your data (CSV / paste)"}
+#: settings taken when "your data" is chosen: the example (60 rows) trains in a few seconds per run
+USER_SETTINGS = {"layers": "16, 8, 4", "epochs": 500, "every": 10}
+RunKey = tuple  # (dataset name or PlaneData.key, layers, activation, epochs, every)
 
 TEXT = (
     "<b>Shwartz-Ziv &amp; Tishby (2017)</b>: trained with SGD, each hidden layer T first gains "
@@ -45,7 +56,8 @@ TEXT = (
     "layers keep about X — compare the gap (bottom right) with I(X;T). Note the ceilings: for a "
     "deterministic network on n distinct inputs, binning gives I(X;T) ≤ log n, reached by any "
     "layer that keeps inputs apart. The shipped runs (12-bit task tanh/ReLU, digits tanh; binning "
-    "and adaptive) show at once; other settings train live (a few minutes for 2,000 epochs)."
+    "and adaptive) show at once; other settings train live (a few minutes for 2,000 epochs). "
+    "Or choose <i>your data</i> to train on your own labelled table."
 )
 
 
@@ -70,11 +82,14 @@ def parse_layers(text: str) -> tuple[int, ...]:
     return widths
 
 
-def train_runs(job: Job, todo: list[tuple[int, RunKey, tuple[str, ...]]]) -> dict[int, PlaneResult]:
-    """Train each requested run in turn, streaming ``(partial runs by slot, slot, epoch)``."""
+def train_runs(job: Job, todo: list[tuple[int, RunKey, tuple[str, ...]]],
+               datasets: dict[str, PlaneData] | None = None) -> dict[int, PlaneResult]:
+    """Train each requested run in turn, streaming ``(partial runs by slot, slot, epoch)``;
+    ``datasets`` gives the visitor's data by key (a key's first item)."""
     done: dict[int, PlaneResult] = {}
     for slot, key, estimators in todo:
-        dataset, layers, activation, epochs, every = key
+        name, layers, activation, epochs, every = key
+        dataset = (datasets or {}).get(name, name)
         job.emit(({**done}, slot, 0))
 
         def streamed(epoch: int, partial: PlaneResult, slot: int = slot) -> None:
@@ -99,7 +114,7 @@ class PlaneTab(Tab):
         usable = [n for n in names if not info.get(n).uses_torch]  # a torch estimator per recording: too slow
         estimator_options = [(info.get(n).label, n) for n in usable]
         self.dataset = c.add("plane.dataset", W.Dropdown(
-            options=[(DATASET_LABELS.get(d, d), d) for d in DATASETS], value="szt", description="dataset",
+            options=[(DATASET_LABELS[d], d) for d in (*DATASETS, USER)], value="szt", description="dataset",
             style={"description_width": "100px"}, layout=W.Layout(width="420px")))
         self.dataset.add_class("dx-plane-dataset")
         wide = {"description_width": "100px"}
@@ -149,6 +164,8 @@ class PlaneTab(Tab):
         self._request: list[tuple[RunKey, tuple[str, ...]]] = []
         self._t0 = 0.0
         self._drawn: plane_plot.Drawn | None = None
+        self._drawn_at, self._draw_cost = -float("inf"), 0.0  # when the last partial was drawn, in how long
+        self.user = UserData(lambda: self.guard(self.doing, self._user_data))
 
         c.observe(lambda n, ch: self.guard(self.doing, self._dataset_changed), names="plane.dataset")
         c.observe(lambda n, ch: self.guard(self.doing, self._setting_changed),
@@ -163,7 +180,8 @@ class PlaneTab(Tab):
                     panel("Side by side", [self.compare, self.activation, self.activation_b, self.estimator,
                                            self.estimator_b], css="dx-plane-side"),
                     ], layout=W.Layout(flex_flow="row wrap")),
-            W.HBox([self.upto, self.stop, self.progress]), self.status, self.figure.box, self.readout])
+            self.user.widget, W.HBox([self.upto, self.stop, self.progress]), self.status, self.figure.box,
+            self.readout])
         self._show_choices()
 
     # -- runs ------------------------------------------------------------------------------------
@@ -178,7 +196,8 @@ class PlaneTab(Tab):
 
     def requests(self) -> list[tuple[RunKey, tuple[str, ...]]]:
         """The runs the current setting needs: ``[(key, estimators)]`` (one or two)."""
-        base = (self.dataset.value, parse_layers(self.layers.value))
+        data = self.user.current().key if self.dataset.value == USER else self.dataset.value
+        base = (data, parse_layers(self.layers.value))
         tail = (int(self.epochs.value), int(self.every.value))
         if self.compare.value == "estimators":
             ests = tuple(dict.fromkeys((self.estimator.value, self.estimator_b.value)))
@@ -210,8 +229,23 @@ class PlaneTab(Tab):
         self.activation_b.layout.display = None if two_acts else "none"
         self.estimator_b.layout.display = "none" if two_acts else None
 
+    def _user_data(self) -> None:
+        """New data from the visitor: trained on; with another data set shown, "your data" is chosen."""
+        if self.dataset.value == USER:
+            self._setting_changed()
+        else:
+            self.dataset.value = USER
+
     def _dataset_changed(self) -> None:
-        """A new dataset: take the settings of its shipped run (if any), so it shows at once."""
+        """A new dataset: take the settings of its shipped run (if any), so it shows at once;
+        "your data" shows the upload and takes :data:`USER_SETTINGS`."""
+        user = self.dataset.value == USER
+        self.user.show(user)
+        if user:
+            self.user.current()  # the example until the visitor gives data
+            with self.controls.muted():
+                for name, value in USER_SETTINGS.items():
+                    getattr(self, name).value = value
         shipped = [k for k, runs in self.runs.items() if k[0] == self.dataset.value
                    and any(self.sources.get(id(r), "").startswith("shipped") for r in runs)]
         if shipped:
@@ -251,7 +285,8 @@ class PlaneTab(Tab):
         self.stop.disabled = False
         self._t0 = time.perf_counter()
         self.status.value = "Training live (importing torch, building the network)…"
-        self._runner.submit(lambda job: train_runs(job, todo), on_partial=self._partial,
+        datasets = dict(self.user.sets)
+        self._runner.submit(lambda job: train_runs(job, todo, datasets), on_partial=self._partial,
                             on_done=self._done, on_error=self._failed, context=self.doing)
 
     def _partial(self, value: tuple) -> None:
@@ -265,7 +300,13 @@ class PlaneTab(Tab):
         self.status.value = (f"Training live: {html.escape(key[2])} network, epoch {epoch} of {key[3]} "
                              f"({time.perf_counter() - self._t0:.0f} s); trajectories stream in as they are "
                              "recorded.")
-        self.draw()
+        # a redraw costs ~0.3 s: at most a third of the time, or it slows the training it shows
+        # (the same interpreter; a small data set records many epochs a second)
+        now = time.perf_counter()
+        if now - self._drawn_at >= 2 * self._draw_cost:
+            self.draw()
+            self._drawn_at = time.perf_counter()
+            self._draw_cost = self._drawn_at - now
 
     def _done(self, runs: dict[int, PlaneResult]) -> None:
         secs = time.perf_counter() - self._t0
@@ -288,6 +329,7 @@ class PlaneTab(Tab):
         self._idle(self.progress.value)
         self.status.value = ("Training stopped: the partial trajectories stay on the plot; change a setting "
                              "to start again.")
+        self.draw()  # the last partial may have been held back
 
     def _idle(self, progress: int) -> None:
         self.progress.value = progress
@@ -312,7 +354,8 @@ class PlaneTab(Tab):
             if run is None or not run.epochs.size:
                 continue
             src = self.sources.get(id(run), "training…")
-            lines.append(f"<b>{html.escape(key[2])}</b> ({html.escape(key[0])}, layers {key[1]}): after "
+            lines.append(f"<b>{html.escape(key[2])}</b> ({html.escape(self.user.name(key[0]))}, layers "
+                         f"{key[1]}): after "
                          f"epoch {int(run.epochs[-1])}, train accuracy {run.train_acc[-1]:.3f}, test "
                          f"{run.test_acc[-1]:.3f}, gap {run.generalization_gap[-1]:+.3f}; H(X) = log n = "
                          f"{run.H_X:.2f} nats, I(X;Y) = {run.I_XY:.3f} nats — {html.escape(src)}.")

@@ -1,6 +1,7 @@
 """A visitor's own data for any page that takes a sample: upload a CSV/TSV/text file or paste
 numbers, choose the column(s), see a preview with the rows kept and dropped, and hand the
-samples to the page.
+samples to the page. Three modes: one column, two columns, or ``"labelled"`` — a column of class
+labels (names or numbers) and feature columns (:mod:`explorer.userdata_labels`).
 
 The content stays in memory (:mod:`explorer.userdata` parses the bytes the browser sent); the
 file name is only shown, never used as a path. The upload's copy in the widget is emptied once
@@ -24,11 +25,14 @@ import numpy as np
 
 from explorer.ui.widgets.errors import ErrorBox, log_exception
 from explorer.userdata import MAX_BYTES, MAX_ROWS, ParsedTable, SampleReport, column_samples, parse_table
+from explorer.userdata_labels import default_features, guess_label, labelled_samples
 
-__all__ = ["ACCEPT", "PREVIEW_ROWS", "DataUpload"]
+__all__ = ["ACCEPT", "LABELLED", "PREVIEW_COLUMNS", "PREVIEW_ROWS", "DataUpload"]
 
 ACCEPT = ".csv,.tsv,.txt,.dat,text/csv,text/plain,text/tab-separated-values"
 PREVIEW_ROWS = 5
+PREVIEW_COLUMNS = 6  # feature columns shown in the labelled preview
+LABELLED = "labelled"
 
 CSS = """
 <style>
@@ -46,8 +50,8 @@ CSS = """
 """
 
 
-def _fmt(v: float) -> str:
-    return f"{v:.6g}"
+def _fmt(v: float | str) -> str:
+    return html.escape(v) if isinstance(v, str) else f"{v:.6g}"
 
 
 class DataUpload:
@@ -55,8 +59,12 @@ class DataUpload:
 
     Parameters
     ----------
-    dim : int
-        1 (one column, ``x`` of shape (n,)) or 2 (two columns, ``x`` of shape (n, 2)).
+    dim : 1, 2 or "labelled"
+        1 (one column, ``x`` of shape (n,)), 2 (two columns, ``x`` of shape (n, 2)) or
+        ``"labelled"``: a label column (a dropdown; :func:`~explorer.userdata_labels.guess_label`
+        chooses it first) and feature columns (a multiple choice, at first every other numeric
+        column); ``x`` is then the pair ``(features (n, k), labels (n,))`` of
+        :func:`~explorer.userdata_labels.labelled_samples`.
     on_samples : callable
         Called with the samples and their :class:`~explorer.userdata.SampleReport` after each
         successful upload, paste or column change. A ``ValueError`` it raises is shown like the
@@ -65,29 +73,34 @@ class DataUpload:
         Initial text of the paste box.
     css : str
         Class prefix for the parts (``<css>-file``, ``-paste``, ``-use``, ``-x``, ``-y``,
-        ``-preview``, ``-errors``), for tests and styling.
+        ``-label``, ``-features``, ``-preview``, ``-errors``), for tests and styling.
     max_bytes, max_rows : int
         The caps handed to :func:`explorer.userdata.parse_table`.
+    max_features : int, optional
+        Labelled mode: at most this many feature columns are chosen at first.
     """
 
-    def __init__(self, dim: int, on_samples: Callable[[np.ndarray, SampleReport], Any], *,
+    def __init__(self, dim: int | str, on_samples: Callable[[Any, SampleReport], Any], *,
                  example: str = "", css: str = "dx-upload", max_bytes: int = MAX_BYTES,
-                 max_rows: int = MAX_ROWS):
-        if dim not in (1, 2):
-            raise ValueError(f"parameter 'dim' must be 1 or 2, got {dim!r}")
+                 max_rows: int = MAX_ROWS, max_features: int | None = None):
+        if dim not in (1, 2, LABELLED) or isinstance(dim, bool):
+            raise ValueError(f"parameter 'dim' must be 1, 2 or {LABELLED!r}, got {dim!r}")
         self.dim, self.on_samples = dim, on_samples
-        self.max_bytes, self.max_rows = max_bytes, max_rows
+        self.labelled = dim == LABELLED
+        self.max_bytes, self.max_rows, self.max_features = max_bytes, max_rows, max_features
         self.table: ParsedTable | None = None
         self.source = ""
-        self.samples: np.ndarray | None = None
+        self.samples: Any = None  # x, or (features, labels) in the labelled mode
         self.report: SampleReport | None = None
         self.errors = ErrorBox()
         self.errors.add_class(f"{css}-errors")
-        what = "one numeric column" if dim == 1 else "two numeric columns"
+        what = {1: "one numeric column", 2: "two numeric columns",
+                LABELLED: "a column of class labels (names or numbers) and numeric feature columns"}[dim]
+        bad = "empty cells, NaN or ±inf" if self.labelled else "text, empty cells, NaN or ±inf"
         self.help = W.HTML(
             f"<span class='dx-upload-note'>A CSV, TSV or text file with {what}: columns separated by commas, "
             "semicolons, tabs or spaces, a header row optional (UTF-8 or Windows text). At most "
-            f"{max_bytes / 2**20:.0f} MB and {max_rows:,} rows; rows with text, empty cells, NaN or ±inf "
+            f"{max_bytes / 2**20:.0f} MB and {max_rows:,} rows; rows with {bad} "
             "in a chosen column are dropped and counted. Your file stays in this page's memory and is "
             "never saved.</span>")
         self.file = W.FileUpload(accept=ACCEPT, multiple=False, description="Upload CSV…",
@@ -103,7 +116,16 @@ class DataUpload:
         self.x.add_class(f"{css}-x")
         self.y = W.Dropdown(options=[], description="y column", layout=W.Layout(width="300px"))
         self.y.add_class(f"{css}-y")
-        self.choose = W.HBox([self.x] + ([self.y] if dim == 2 else []), layout=W.Layout(display="none"))
+        self.label = W.Dropdown(options=[], description="label column", style={"description_width": "90px"},
+                                layout=W.Layout(width="300px"))
+        self.label.add_class(f"{css}-label")
+        self.features = W.SelectMultiple(options=[], rows=5, description="features",
+                                         style={"description_width": "90px"}, layout=W.Layout(width="340px"))
+        self.features.add_class(f"{css}-features")
+        several = W.HTML("<span class='dx-upload-note'>Ctrl/⌘-click or Shift-click<br>"
+                         "to choose several</span>")
+        parts = {1: [self.x], 2: [self.x, self.y], LABELLED: [self.label, self.features, several]}[dim]
+        self.choose = W.HBox(parts, layout=W.Layout(display="none", flex_flow="row wrap"))
         self.preview = W.HTML("")
         self.preview.add_class(f"{css}-preview")
         self.preview.add_class("dx-upload-preview")
@@ -118,6 +140,8 @@ class DataUpload:
         self.use.on_click(lambda _b: self._run("reading the pasted data", self._use_paste))
         self.x.observe(self._on_column, names="value")
         self.y.observe(self._on_column, names="value")
+        self.label.observe(self._on_label, names="value")
+        self.features.observe(self._on_column, names="value")
         self._choosing = False
 
     # -- the visitor's actions ------------------------------------------------------------------
@@ -153,6 +177,24 @@ class DataUpload:
         if not self._choosing and self.table is not None:
             self._run("taking the chosen columns", self._emit)
 
+    def _on_label(self, change: dict) -> None:
+        """A new label column: the features are again every other numeric column."""
+        if self._choosing or self.table is None:
+            return
+        self._choosing = True
+        try:
+            self._set_features(self.table, change["new"])
+        finally:
+            self._choosing = False
+        self._run("taking the chosen columns", self._emit)
+
+    def _set_features(self, table: ParsedTable, label: str) -> tuple[str, ...]:
+        features = default_features(table, label, self.max_features)
+        self.features.options = [c for c in table.columns if c != label]
+        self.features.value = features
+        self.features.rows = min(6, max(2, len(table.columns) - 1))
+        return features
+
     # -- programmatic use (tests, pages) ---------------------------------------------------------
     def load(self, content: bytes | str | memoryview, name: str = "your data", notify: bool = True
              ) -> np.ndarray:
@@ -162,6 +204,8 @@ class DataUpload:
         data = content if isinstance(content, str) else bytes(content)
         table = parse_table(data, max_bytes=self.max_bytes, max_rows=self.max_rows,
                             one_line_as_column=isinstance(content, str) and self.dim == 1)
+        if self.labelled:
+            return self._load_labelled(table, name, notify)
         if len(table.columns) < self.dim:
             raise ValueError(f"this page needs {self.dim} columns but {name!r} has {len(table.columns)} "
                              f"({table.describe()}); separate the columns by commas, semicolons, tabs "
@@ -182,17 +226,40 @@ class DataUpload:
         self._accept(x, report, notify)
         return x
 
-    def use_paste(self, notify: bool = True) -> np.ndarray:
+    def _load_labelled(self, table: ParsedTable, name: str, notify: bool) -> Any:
+        if len(table.columns) < 2:
+            raise ValueError(f"only one column was found in {name!r} ({table.describe()}); this page needs "
+                             "a label column and at least one feature column: separate the columns by "
+                             "commas, semicolons, tabs or spaces")
+        label = guess_label(table)
+        x, labels, report = labelled_samples(table, label, default_features(table, label, self.max_features))
+        self.table, self.source = table, name
+        self._choosing = True
+        try:
+            self.label.options = list(table.columns)
+            self.label.value = label
+            self._set_features(table, label)
+        finally:
+            self._choosing = False
+        self.choose.layout.display = None
+        self._accept((x, labels), report, notify)
+        return x, labels
+
+    def use_paste(self, notify: bool = True) -> Any:
         """The paste box's data, as if the visitor pressed *Use* (``ValueError`` on refusal)."""
         return self.load(self.paste.value, "pasted data", notify)
 
     def _emit(self) -> None:
         assert self.table is not None
+        if self.labelled:
+            x, labels, report = labelled_samples(self.table, self.label.value, list(self.features.value))
+            self._accept((x, labels), report)
+            return
         cols = self.x.value if self.dim == 1 else [self.x.value, self.y.value]
         x, report = column_samples(self.table, cols)
         self._accept(x, report)
 
-    def _accept(self, x: np.ndarray, report: SampleReport, notify: bool = True) -> None:
+    def _accept(self, x: Any, report: SampleReport, notify: bool = True) -> None:
         self.samples, self.report = x, report
         self.preview.value = self.preview_html()
         self.errors.clear()  # before the page redraws: the old message must not outlive the new data
@@ -204,11 +271,22 @@ class DataUpload:
         if self.samples is None or self.report is None or self.table is None:
             return ""
         x, r = self.samples, self.report
-        rows = x.reshape(len(x), -1)[:PREVIEW_ROWS]
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in r.columns)
+        columns = list(r.columns)
+        if self.labelled:  # the label, then the first features
+            feats, labels = x
+            k = min(feats.shape[1], PREVIEW_COLUMNS)
+            rows = [[lab, *f[:k]] for lab, f in zip(labels[:PREVIEW_ROWS], feats[:PREVIEW_ROWS], strict=True)]
+            if feats.shape[1] > k:
+                columns = [*columns[:k + 1], f"… {feats.shape[1] - k} more"]
+                rows = [[*row, ""] for row in rows]
+            columns[0] += " (label)"
+        else:
+            rows = x.reshape(len(x), -1)[:PREVIEW_ROWS]
+        n = len(x[0]) if self.labelled else len(x)
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
         body = "".join("<tr>" + "".join(f"<td>{_fmt(v)}</td>" for v in row) + "</tr>" for row in rows)
-        more = (f"<tr><td colspan='{len(r.columns)}'>… {len(x) - len(rows):,} more</td></tr>"
-                if len(x) > len(rows) else "")
+        more = (f"<tr><td colspan='{len(columns)}'>… {n - len(rows):,} more</td></tr>"
+                if n > len(rows) else "")
         return (f"<div><b>{html.escape(self.source)}</b>: {html.escape(self.table.describe())}."
                 f"<table><tr>{head}</tr>{body}{more}</table>"
                 f"<div class='dx-upload-counts'>{html.escape(r.summary())}.</div></div>")
