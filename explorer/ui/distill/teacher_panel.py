@@ -190,9 +190,9 @@ TEACHERS: dict[str, TeacherKind] = {
         TeacherKind(
             USER_TEXT,
             "your text (upload / paste)",
-            "Next-character distributions after the most frequent histories of a text you upload or "
-            "paste below; until then, of the example: the closing paragraph of Darwin's On the Origin of "
-            "Species (1859, public domain). A link to this view keeps the settings, not the text.",
+            "Next-character distributions after the most frequent histories of your own text (upload "
+            "or paste it below; the example is the closing paragraph of Darwin's On the Origin of "
+            "Species, 1859). A link to this view keeps the settings, not the text.",
             ParamSet([_ORDER, _N_CONTEXTS]),
             lambda v: teachers.text(
                 order=int(v["order"]), n_contexts=int(v["n_contexts"]), corpus=v["corpus"]

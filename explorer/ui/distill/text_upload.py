@@ -42,11 +42,11 @@ class TextUpload(UploadBox):
         self.corpus: Corpus | None = None
         self.order = 2
         help_html = (
-            "<span class='dx-upload-note'>A plain-text file (.txt; UTF-8 or Windows text) or pasted text, "
-            f"at most {max_bytes / 2**20:.0f} MB. It is lower-cased, runs of spaces and line breaks become "
-            "one space, and characters other than letters, space and <code>. , ; ' -</code> are dropped "
-            f"and counted; at least {MIN_TEXT_CHARS} characters must remain. Your text stays in this "
-            "page's memory and is never saved; a link to this view keeps the settings, not the text.</span>")
+            "<span class='dx-upload-note'>A .txt file (UTF-8 or Windows text) or pasted text, at most "
+            f"{max_bytes / 2**20:.0f} MB. It is lower-cased, runs of whitespace become one space, and "
+            "characters other than letters, space and <code>. , ; ' -</code> are dropped (and counted); "
+            f"at least {MIN_TEXT_CHARS} characters must remain. Your text stays in this page's memory "
+            "and is never saved.</span>")
         placeholder = f"paste a passage of English text (at least {MIN_TEXT_CHARS} characters)"
         super().__init__(help_html, css=css, example=example, accept=ACCEPT_TEXT, file_label="Upload .txt…",
                          placeholder=placeholder, use_label="Use pasted text", noun="text")
