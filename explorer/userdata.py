@@ -5,7 +5,8 @@ Two steps, both pure (no files written, no path ever opened — the content arri
 text, and nothing else is read):
 
 * :func:`parse_table` decodes the content (UTF-8 with or without a byte-order mark, UTF-16 with a
-  BOM, else Windows-1252 for text that is not UTF-8), refuses binary content, guesses the
+  BOM, else Windows-1252 for text that is not UTF-8), refuses binary content (both by
+  :func:`decode_text`, which other uploads of text share), guesses the
   delimiter among comma, semicolon, tab and whitespace (the standard library's :mod:`csv` reads
   the quoted fields), sees whether the first row is a header, and turns every cell into a float
   (NaN where the cell is empty or not a number, remembering which). Content above ``max_bytes``
@@ -44,8 +45,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["DELIMITERS", "MAX_BYTES", "MAX_LEVELS", "MAX_ROWS", "ParsedTable", "SampleReport",
-           "column_samples", "parse_table", "row_drops"]
+__all__ = ["DELIMITERS", "MAX_BYTES", "MAX_LEVELS", "MAX_ROWS", "TABLE_FILE", "ParsedTable", "SampleReport",
+           "column_samples", "decode_text", "parse_table", "row_drops"]
 
 #: Largest content accepted (bytes): 50 MiB, far more than a teaching page needs, small enough
 #: for a kernel's memory. The app's websocket limit (voila.json) sits above it, so an upload
@@ -163,18 +164,28 @@ class SampleReport:
         return out
 
 
-def _decode(raw: bytes) -> tuple[str, str]:
-    """The text and the encoding used; ``ValueError`` for binary content."""
+#: The advice of a refusal of binary content, for a table (:func:`decode_text`'s ``expected``).
+TABLE_FILE = "a CSV, TSV or plain-text table, e.g. exported with 'Save as CSV'"
+
+
+def decode_text(raw: bytes, *, expected: str = TABLE_FILE) -> tuple[str, str]:
+    """The text of ``raw`` and the encoding used; ``ValueError`` for binary content.
+
+    UTF-8 (a byte-order mark removed), UTF-16 with a byte-order mark, else Windows-1252. Content
+    is binary when its first :data:`SNIFF_BYTES` bytes hold a NUL byte, or more than 1 % control
+    characters (other than whitespace) or undecodable bytes. The refusal ends "upload
+    ``expected``" (what the caller takes).
+    """
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return raw.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
             raise ValueError("the file starts like UTF-16 text but is not valid UTF-16; "
-                             "save it as CSV (UTF-8) and try again") from None
+                             "save it as UTF-8 text and try again") from None
+    binary = f"this is not a text file (it contains binary bytes); upload {expected}"
     head = raw[:SNIFF_BYTES]
     if b"\x00" in head:
-        raise ValueError("this is not a text file (it contains binary bytes); "
-                         "upload a CSV, TSV or plain-text table, e.g. exported with 'Save as CSV'")
+        raise ValueError(binary)
     try:
         text, encoding = raw.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
@@ -182,8 +193,7 @@ def _decode(raw: bytes) -> tuple[str, str]:
     sample = text[:SNIFF_BYTES]
     control = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f\v")
     if control > 0.01 * max(len(sample), 1) or sample.count("\ufffd") > 0.01 * max(len(sample), 1):
-        raise ValueError("this is not a text file (it contains binary bytes); "
-                         "upload a CSV, TSV or plain-text table, e.g. exported with 'Save as CSV'")
+        raise ValueError(binary)
     return text, encoding
 
 
@@ -262,7 +272,10 @@ def parse_table(content: bytes | str, *, max_bytes: int = MAX_BYTES, max_rows: i
     if len(raw) > max_bytes:
         raise ValueError(f"the data are {_mb(len(raw))}; the limit is {_mb(max_bytes)}. "
                          "Upload a smaller file (e.g. only the columns you need, or a sample of the rows)")
-    text, encoding = (content.removeprefix("\ufeff"), "text") if isinstance(content, str) else _decode(raw)
+    if isinstance(content, str):
+        text, encoding = content.removeprefix("\ufeff"), "text"
+    else:
+        text, encoding = decode_text(raw)
     lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     if not lines:
         raise ValueError("there are no data: the file or text is empty (blank lines and lines starting "

@@ -318,6 +318,54 @@ def test_text_teacher_next_characters():
         teachers.text(context="zzzq")
 
 
+# SHA-256 (first 16 hex digits) of each teacher's name, description, labels, contexts, order flag,
+# probs and weights, as computed by teachers.text before it counted through explorer.distill.corpus
+# (commit 52baf7d): the refactor must not change the shipped text's teachers by one bit
+TEXT_FINGERPRINTS = [
+    ({'context': 'th'}, "3b096b4c354cd566"),
+    ({'context': 'q'}, "e4a693b53ddc57b9"),
+    ({'context': 'e'}, "76834453bd2953f8"),
+    ({'context': 'wh'}, "a7e2dcf574fd37aa"),
+    ({'context': 'in'}, "392b6a88013fd950"),
+    ({'context': 'an'}, "265adac5ffa4f358"),
+    ({'context': 'of'}, "0b0bb7bfc5d66339"),
+    ({'context': ' a'}, "d3b26894abf3cdf0"),
+    ({'context': 'Q'}, "e4a693b53ddc57b9"),
+    ({'context': 'the '}, "e75b5c30da9d8cbb"),
+    ({'order': 1, 'n_contexts': 2}, "23abb17b7f44c7ec"),
+    ({'order': 1, 'n_contexts': 24}, "f3d78e3fe5bf16ed"),
+    ({'order': 1, 'n_contexts': 64}, "b7a0e14bb0449060"),
+    ({'order': 1, 'n_contexts': 1000}, "b7a0e14bb0449060"),
+    ({'order': 2, 'n_contexts': 2}, "eb41ae0effc6fdc2"),
+    ({'order': 2, 'n_contexts': 24}, "cf16dcaad6f275b8"),
+    ({'order': 2, 'n_contexts': 64}, "aa1b6e867a3c825e"),
+    ({'order': 2, 'n_contexts': 1000}, "36e14411b5a2f7b1"),
+    ({'order': 3, 'n_contexts': 2}, "b84e30ca7cf247e9"),
+    ({'order': 3, 'n_contexts': 24}, "77c1c97656fb0190"),
+    ({'order': 3, 'n_contexts': 64}, "2022df19cb8737d6"),
+    ({'order': 3, 'n_contexts': 1000}, "375059bf89469bea"),
+    ({'order': 4, 'n_contexts': 2}, "5a0bedfa66915dd9"),
+    ({'order': 4, 'n_contexts': 24}, "4173640afbc44baf"),
+    ({'order': 4, 'n_contexts': 64}, "a987c8af98524a01"),
+    ({'order': 4, 'n_contexts': 1000}, "43f00f72f2f73aa1"),
+]
+CORPUS_FINGERPRINT = "c3e58063b8129183"
+
+
+def _teacher_fingerprint(t):
+    h = hashlib.sha256()
+    h.update(repr((t.name, t.description, t.labels, t.contexts, t.ordered)).encode())
+    h.update(t.probs.tobytes())
+    h.update(t.weights.tobytes())
+    return h.hexdigest()[:16]
+
+
+def test_text_teachers_are_unchanged_by_the_corpus_refactor():
+    assert hashlib.sha256(teachers.text_corpus().encode()).hexdigest()[:16] == CORPUS_FINGERPRINT
+    for kwargs, expected in TEXT_FINGERPRINTS:
+        assert _teacher_fingerprint(teachers.text(**kwargs)) == expected, kwargs
+
+
 def test_peaks_and_long_tail():
     t = teachers.peaks(50, heights=(2.0, 1.0), width=2.0)
     _modes, basin = metrics.teacher_modes(t.probs)

@@ -7,6 +7,10 @@ minute or two; the numbers themselves are the library's (tested in test_distill 
 
 from __future__ import annotations
 
+import datetime
+import html
+import re
+
 import numpy as np
 import pytest
 
@@ -14,6 +18,7 @@ from explorer.distill import losses as L
 from explorer.ui.distill import align_work, distill_work
 from explorer.ui.distill.claims import ALIGNMENT_CLAIMS, DISTILLATION_CLAIMS
 from explorer.ui.distill.colours import loss_colour, loss_colours
+from explorer.ui.distill.teacher_panel import USER_TEXT
 from explorer.ui.widgets.theme import divergence_colours
 
 pytestmark = pytest.mark.slow
@@ -209,3 +214,71 @@ def test_loss_colours_are_distinct_and_shared_with_the_registry():
         assert loss_colour(name) == shared[name]
     with pytest.raises(ValueError, match="unknown loss"):
         loss_colour("nope")
+
+
+# -- the "your text" teacher ------------------------------------------------------------------------
+TALE = (
+    "Once upon a midnight dreary, while I pondered, weak and weary, over many a quaint and curious "
+    "volume of forgotten lore, while I nodded, nearly napping, suddenly there came a tapping, as of "
+    "some one gently rapping, rapping at my chamber door. 'Tis some visitor, I muttered, tapping at "
+    "my chamber door; only this and nothing more."
+)  # Poe, The Raven (1845), public domain
+
+
+def untagged(text: str) -> str:
+    return re.sub(r"<[^>]+>", "", html.unescape(text))
+
+
+def test_your_text_teacher_follows_the_paste_and_the_upload_and_refuses_bad_files(lab):
+    tab, panel = lab.distillation, lab.distillation.teacher
+    up = panel.upload
+    assert up.widget.layout.display == "none"  # only with its kind
+    tab.losses.value = ("kl",)  # (less to train)
+    panel.kind.value = USER_TEXT
+    example = tab.teacher_obj
+    assert up.widget.layout.display is None and lab.errors.value == ""
+    assert "Darwin" in example.description and example.rows.shape == (24, 32) and not example.ordered
+    preview = html.unescape(up.preview.value)
+    assert "1,316 characters kept of 1,317 read; 1 dropped outside the alphabet: 1 × ':'" in preview
+    assert "Most frequent 2-character histories: th 33 · e␣ 31" in untagged(preview)
+    trained = dict(tab.fits)
+    kl0 = dict(tab.students())["kl"].student
+    assert trained and "unimodal" not in [v for _, v in tab.family.options]  # characters are unordered
+
+    up.paste.value = TALE
+    up.use.click()
+    pasted = tab.teacher_obj
+    assert up.errors.value == "" and "pasted text" in pasted.description
+    assert pasted.contexts != example.contexts
+    assert not any(tab.fits.get(k) is v for k, v in trained.items())  # the students retrained
+    assert not np.allclose(dict(tab.students())["kl"].student, kl0)
+    assert list(traces(tab.figure.widget)["dx-student-kl"].x) == list(example.labels)
+
+    panel.sliders[USER_TEXT]["order"].value = 3  # the preview lists the 3-character histories
+    assert "Most frequent 3-character histories" in html.unescape(up.preview.value)
+    assert tab.teacher_obj.name == "text:order3" and lab.errors.value == ""
+
+    now = datetime.datetime.now(datetime.UTC)
+    raven = (TALE + " Quoth the Raven, Nevermore.").encode("cp1252")
+    up.file.value = ({"name": "../../raven.txt", "type": "text/plain", "size": len(raven),
+                      "last_modified": now, "content": memoryview(raven)},)
+    assert up.errors.value == "" and up.file.value == ()
+    assert "../../raven.txt" in tab.teacher_obj.description  # the name shown, never opened
+    shown, fits = tab.teacher_obj, dict(tab.fits)
+    for name, content, message in [
+        ("photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "not a text file"),
+        ("short.txt", b"Too short.", "at least 200"),
+        ("empty.txt", b"", "there is no text"),
+    ]:
+        up.file.value = ({"name": name, "type": "text/plain", "size": len(content), "last_modified": now,
+                          "content": memoryview(content)},)
+        text = html.unescape(up.errors.value)
+        assert text.startswith("Could not use your text:") and message in text, text
+        assert tab.teacher_obj is shown and tab.fits == fits and lab.errors.value == ""  # all kept
+
+    panel.kind.value = "peaks"  # a text given while another teacher is shown chooses "your text"
+    up.load(TALE, "pasted text")
+    assert panel.kind.value == USER_TEXT and "pasted text" in tab.teacher_obj.description
+
+    lab.select("Alignment")  # the alignment tab does not read the teacher: it opens as usual
+    assert lab.alignment is not None and lab.errors.value == ""

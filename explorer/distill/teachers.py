@@ -8,7 +8,9 @@ unimodal over the order, the Vendi similarity and the Sinkhorn cost use the dist
 
 The real teacher: next-character distributions estimated by counting in Ambrose Bierce's *The
 Devil's Dictionary* (1911, public domain), entries A–F, shipped as ``data/devils_dictionary.txt``
-(provenance in ``data/README.md``) and checked by SHA-256 before use, like :mod:`explorer.data`.
+(provenance in ``data/README.md``) and checked by SHA-256 before use, like :mod:`explorer.data`;
+or counted in a visitor's own text (``text(corpus=...)``, read and normalised by
+:mod:`explorer.distill.corpus`).
 
 Examples
 --------
@@ -24,23 +26,21 @@ Examples
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 
 from explorer._validation import as_finite_array
+from explorer.distill.corpus import ALPHABET, Corpus, normalise_text, read_text
 
-__all__ = ["ALPHABET", "TEXT_FILE", "TEXT_SHA256", "Teacher", "from_probs", "long_tail", "peaks", "text",
-           "text_corpus"]
+__all__ = ["ALPHABET", "TEXT_FILE", "TEXT_SHA256", "TEXT_SOURCE", "Corpus", "Teacher", "from_probs",
+           "long_tail", "peaks", "read_text", "text", "text_corpus"]
 
 TEXT_FILE = "devils_dictionary.txt"
 TEXT_SHA256 = "7b0faa13d25025b95ea0219cbd7be7773cb01cd6731da8fbebcfb439683d52ec"
-ALPHABET = " abcdefghijklmnopqrstuvwxyz.,;'-"
-"""The 32 tokens of the text teacher: space, the letters, and five punctuation marks. The text is
-lower-cased, every run of whitespace becomes one space, and other characters are dropped."""
+TEXT_SOURCE = "Bierce, The Devil's Dictionary (1911), entries A–F"
 
 
 @dataclass(frozen=True, repr=False)
@@ -177,7 +177,8 @@ def long_tail(vocab_size: int = 100, exponent: float = 1.1) -> Teacher:
 
 @cache
 def text_corpus() -> str:
-    """The normalised text (see :data:`ALPHABET`) of the shipped excerpt, after its checksum passed.
+    """The normalised text (see :func:`~explorer.distill.corpus.normalise_text`) of the shipped
+    excerpt, after its checksum passed.
 
     Raises ``OSError`` when the file's SHA-256 differs from :data:`TEXT_SHA256`.
     """
@@ -189,13 +190,18 @@ def text_corpus() -> str:
     if digest != TEXT_SHA256:
         raise OSError(f"{path} failed its checksum (sha256 {digest}, expected {TEXT_SHA256}); "
                       "restore the file from the repository")
-    words = raw.decode("ascii").lower().split()
-    keep = set(ALPHABET)
-    return " ".join("".join(ch for ch in w if ch in keep) for w in words)
+    return normalise_text(raw.decode("ascii"))[0]
 
 
-def text(context: str | None = None, order: int = 2, n_contexts: int = 24) -> Teacher:
-    """Next-character distributions counted in the shipped public-domain text.
+@lru_cache(maxsize=1)
+def _shipped(text: str) -> Corpus:
+    """The shipped excerpt as a :class:`Corpus` (its counts cached while :func:`text_corpus` is)."""
+    return Corpus(text, TEXT_SOURCE, len(text), {}, "ascii")
+
+
+def text(context: str | None = None, order: int = 2, n_contexts: int = 24,
+         corpus: Corpus | str | bytes | None = None) -> Teacher:
+    """Next-character distributions counted in a text: the shipped public-domain excerpt, or yours.
 
     Parameters
     ----------
@@ -206,23 +212,33 @@ def text(context: str | None = None, order: int = 2, n_contexts: int = 24) -> Te
         History length when ``context`` is None.
     n_contexts : int
         The ``n_contexts`` most frequent histories of length ``order`` are the rows (shape
-        (n_contexts, 32)); their frequencies are the row weights.
+        (≤ n_contexts, 32); ties go to the history met first); their frequencies are the row weights.
+    corpus : Corpus, str or bytes, optional
+        The text to count in: a :class:`~explorer.distill.corpus.Corpus`, or raw text (a paste,
+        or a file's bytes) read by :func:`~explorer.distill.corpus.read_text` (``ValueError`` for
+        binary, empty, too short or too long text). Default: the shipped excerpt.
+
+    Notes
+    -----
+    The teacher is the maximum-likelihood estimate t(c | h) = n(h c) / n(h·), with n(h c) the
+    number of (overlapping) occurrences of the history h followed by the character c.
     """
-    corpus = text_corpus()
+    if corpus is None:
+        corp = _shipped(text_corpus())
+    elif isinstance(corpus, Corpus):
+        corp = corpus
+    elif isinstance(corpus, str | bytes | bytearray | memoryview):
+        corp = read_text(corpus)
+    else:
+        raise ValueError(f"corpus must be a Corpus, a str or bytes, got {type(corpus).__name__}")
     index = {ch: i for i, ch in enumerate(ALPHABET)}
-    v = len(ALPHABET)
     labels = tuple("␣" if ch == " " else ch for ch in ALPHABET)
-    src = "Bierce, The Devil's Dictionary (1911), entries A–F"
+    src = corp.source
     if context is not None:
         if not isinstance(context, str) or not context or any(ch not in index for ch in context.lower()):
             raise ValueError(f"context must be a non-empty string over {ALPHABET!r}, got {context!r}")
         ctx = context.lower()
-        k = len(ctx)
-        counts = np.zeros(v)
-        start = corpus.find(ctx)
-        while start != -1 and start + k < len(corpus):
-            counts[index[corpus[start + k]]] += 1
-            start = corpus.find(ctx, start + 1)
+        counts = corp.after(ctx)
         if counts.sum() == 0:
             raise ValueError(f"context {context!r} never occurs in the text (with a following character)")
         return Teacher(f"text:{ctx}", counts / counts.sum(), labels, ordered=False,
@@ -231,17 +247,11 @@ def text(context: str | None = None, order: int = 2, n_contexts: int = 24) -> Te
         raise ValueError(f"order must be an integer in [1, 4], got {order!r}")
     if not (isinstance(n_contexts, int) and n_contexts >= 1):
         raise ValueError(f"n_contexts must be a positive integer, got {n_contexts!r}")
-    grams = Counter(corpus[i:i + order + 1] for i in range(len(corpus) - order))
-    hist = Counter()
-    for g, c in grams.items():
-        hist[g[:-1]] += c
-    top = [h for h, _ in hist.most_common(n_contexts)]
-    probs = np.zeros((len(top), v))
-    for g, c in grams.items():
-        if g[:-1] in top:
-            probs[top.index(g[:-1]), index[g[-1]]] += c
+    top, probs = corp.next_counts(order, n_contexts)
+    if not top:
+        raise ValueError(f"the text is too short for histories of {order} characters")
     w = probs.sum(1)
     return Teacher(f"text:order{order}", probs / w[:, None], labels, ordered=False,
-                   contexts=tuple(top), weights=w,
+                   contexts=top, weights=w,
                    description=f"next character after the {len(top)} most frequent {order}-character "
                                f"histories, {src}")

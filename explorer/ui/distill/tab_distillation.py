@@ -60,7 +60,7 @@ class DistillationTab:
         )
         self.claim.add_class("dx-distill-claim")
         self.claim_text = W.HTML("")
-        self.teacher = TeacherPanel(c)
+        self.teacher = TeacherPanel(c, on_text=lambda: self._guard(self.restart))
 
         self.family = c.add(
             "student.family",

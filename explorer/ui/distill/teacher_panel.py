@@ -1,7 +1,10 @@
-"""The teacher's controls: a kind (peaks, long tail, real text) and its sliders, declared as Params.
+"""The teacher's controls: a kind (peaks, long tail, real text, your text) and its sliders,
+declared as Params.
 
 Every teacher is built by :mod:`explorer.distill.teachers`; this module only says which sliders
-each kind has and passes their values on.
+each kind has and passes their values on. The "your text" kind also shows an upload box
+(:class:`~explorer.ui.distill.text_upload.TextUpload`, not a control: a link keeps the kind and
+its sliders, and shows the example text until the visitor gives theirs).
 """
 
 from __future__ import annotations
@@ -13,10 +16,12 @@ from typing import Any
 import ipywidgets as W
 
 from explorer.distill import teachers
+from explorer.distill.corpus import EXAMPLE_SOURCE, EXAMPLE_TEXT
 from explorer.params import Param, ParamSet
+from explorer.ui.distill.text_upload import TextUpload
 from explorer.ui.widgets import Controls, slider
 
-__all__ = ["CONTEXTS", "MAX_PEAKS", "TEACHERS", "TeacherKind", "TeacherPanel"]
+__all__ = ["CONTEXTS", "MAX_PEAKS", "TEACHERS", "USER_TEXT", "TeacherKind", "TeacherPanel"]
 
 MAX_PEAKS = 5
 CONTEXTS = ("th", "q", "e", "wh", "in", "an", "of", " a")
@@ -48,6 +53,31 @@ _HEIGHTS = [
 ]
 
 
+_ORDER = Param(
+    "order",
+    2,
+    1,
+    4,
+    integer=True,
+    label="history length",
+    slider=(1, 3),
+    doc="characters of history",
+)
+_N_CONTEXTS = Param(
+    "n_contexts",
+    24,
+    2,
+    64,
+    integer=True,
+    label="contexts",
+    slider=(4, 32),
+    step=4,
+    doc="number of most frequent histories (rows)",
+)
+#: The kind counted in the visitor's own text.
+USER_TEXT = "text_user"
+
+
 @dataclass(frozen=True)
 class TeacherKind:
     """A kind of teacher: its title, one sentence, its sliders and how to build it."""
@@ -58,6 +88,7 @@ class TeacherKind:
     params: ParamSet
     make: Callable[[Mapping[str, Any]], teachers.Teacher]
     uses_context: bool = False
+    uses_text: bool = False  # counted in the visitor's text: the panel shows the upload box
 
 
 def _peaks(v: Mapping[str, Any]) -> teachers.Teacher:
@@ -153,32 +184,20 @@ TEACHERS: dict[str, TeacherKind] = {
             "real text: 24 contexts",
             "Next-character distributions after the most frequent histories of the same text: one "
             "teacher row per context, weighted by its frequency (a student shares its parameters).",
-            ParamSet(
-                [
-                    Param(
-                        "order",
-                        2,
-                        1,
-                        4,
-                        integer=True,
-                        label="history length",
-                        slider=(1, 3),
-                        doc="characters of history",
-                    ),
-                    Param(
-                        "n_contexts",
-                        24,
-                        2,
-                        64,
-                        integer=True,
-                        label="contexts",
-                        slider=(4, 32),
-                        step=4,
-                        doc="number of most frequent histories (rows)",
-                    ),
-                ]
-            ),
+            ParamSet([_ORDER, _N_CONTEXTS]),
             lambda v: teachers.text(order=int(v["order"]), n_contexts=int(v["n_contexts"])),
+        ),
+        TeacherKind(
+            USER_TEXT,
+            "your text (upload / paste)",
+            "Next-character distributions after the most frequent histories of your own text (upload "
+            "or paste it below; the example is the closing paragraph of Darwin's On the Origin of "
+            "Species, 1859). A link to this view keeps the settings, not the text.",
+            ParamSet([_ORDER, _N_CONTEXTS]),
+            lambda v: teachers.text(
+                order=int(v["order"]), n_contexts=int(v["n_contexts"]), corpus=v["corpus"]
+            ),
+            uses_text=True,
         ),
     )
 }
@@ -186,10 +205,21 @@ TEACHERS: dict[str, TeacherKind] = {
 
 class TeacherPanel:
     """The teacher's dropdown and sliders, declared in ``controls`` as ``teacher.kind``,
-    ``teacher.context`` and ``teacher.<kind>.<param>`` (only the chosen kind's are shown)."""
+    ``teacher.context`` and ``teacher.<kind>.<param>`` (only the chosen kind's are shown), and the
+    "your text" upload box ``upload``.
 
-    def __init__(self, controls: Controls, kind: str = "peaks"):
+    ``on_text()`` is called when the visitor's text changes while "your text" is chosen (a text
+    given while another kind is shown chooses "your text", which the controls report as usual).
+    """
+
+    def __init__(self, controls: Controls, kind: str = "peaks", on_text: Callable[[], Any] | None = None):
         self.controls = controls
+        self.on_text = on_text
+        self.upload = TextUpload(self._text_loaded, example=EXAMPLE_TEXT, css="dx-teacher-upload")
+        self.upload.paste.layout.width = "310px"
+        self.upload.paste.layout.height = "90px"
+        self.upload.widget.layout.max_width = "340px"
+        self.upload.load(EXAMPLE_TEXT, f"{EXAMPLE_SOURCE} (the example)", notify=False)
         self.kind = controls.add(
             "teacher.kind",
             W.Dropdown(
@@ -217,7 +247,7 @@ class TeacherPanel:
                 for p in k.params
             }
         self.box = W.VBox([])
-        self.widget = W.VBox([self.kind, self.blurb, self.context, self.box])
+        self.widget = W.VBox([self.kind, self.blurb, self.context, self.box, self.upload.widget])
         controls.observe(lambda n, ch: self.layout(), names=("teacher.kind", "teacher.peaks.peaks"))
         self.layout()
 
@@ -228,6 +258,7 @@ class TeacherPanel:
     def values(self) -> dict[str, Any]:
         v: dict[str, Any] = {n: w.value for n, w in self.sliders[self.kind.value].items()}
         v["context"] = self.context.value
+        v["corpus"] = self.upload.corpus
         return v
 
     def layout(self) -> None:
@@ -241,7 +272,16 @@ class TeacherPanel:
             ]
         self.box.children = shown
         self.context.layout.display = None if spec.uses_context else "none"
+        self.upload.widget.layout.display = None if spec.uses_text else "none"
+        if spec.uses_text:
+            self.upload.show_order(int(self.sliders[spec.name]["order"].value))
         self.blurb.value = f"<i style='font-size:12px'>{spec.description}</i>"
+
+    def _text_loaded(self, corpus: teachers.Corpus) -> None:
+        if not self.spec.uses_text:  # the controls' observers retrain
+            self.kind.value = USER_TEXT
+        elif self.on_text is not None:
+            self.on_text()
 
     def teacher(self) -> teachers.Teacher:
         """The teacher the controls describe (``ValueError`` from the library for bad values)."""

@@ -17,7 +17,7 @@ Tornado's default limit for one message is 10 MiB, so the app raises it (voila.j
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import ipywidgets as W
@@ -27,7 +27,7 @@ from explorer.ui.widgets.errors import ErrorBox, log_exception
 from explorer.userdata import MAX_BYTES, MAX_ROWS, ParsedTable, SampleReport, column_samples, parse_table
 from explorer.userdata_labels import default_features, guess_label, labelled_samples
 
-__all__ = ["ACCEPT", "LABELLED", "PREVIEW_COLUMNS", "PREVIEW_ROWS", "DataUpload"]
+__all__ = ["ACCEPT", "CSS", "LABELLED", "PREVIEW_COLUMNS", "PREVIEW_ROWS", "DataUpload", "UploadBox"]
 
 ACCEPT = ".csv,.tsv,.txt,.dat,text/csv,text/plain,text/tab-separated-values"
 PREVIEW_ROWS = 5
@@ -54,7 +54,99 @@ def _fmt(v: float | str) -> str:
     return html.escape(v) if isinstance(v, str) else f"{v:.6g}"
 
 
-class DataUpload:
+class UploadBox:
+    """The skeleton of an upload box: a file button, a paste box with its *Use* button, an
+    :class:`~explorer.ui.widgets.ErrorBox`, the page's own widgets (``extra``) and a preview.
+
+    A subclass implements ``load(content, name, notify)``: read ``content`` (a file's bytes, or
+    the pasted text), show it in ``preview`` and hand it to the page, raising ``ValueError`` on
+    refusal (shown as "Could not use your <noun>: …", the previous content kept).
+
+    Parameters
+    ----------
+    help_html : str
+        What the box takes, its limits and that the content is never saved (use the
+        ``dx-upload-note`` class).
+    css : str
+        Class prefix for the parts (``<css>-file``, ``-paste``, ``-use``, ``-preview``,
+        ``-errors``).
+    example : str
+        Initial text of the paste box.
+    accept, file_label, placeholder, use_label : str
+        The file button's accepted types and label, the paste box's placeholder, the button's label.
+    noun : str
+        What the visitor gives ("data", "text"): messages and the paste's name ("pasted data").
+    extra : sequence of widgets
+        Shown between the messages and the preview.
+    """
+
+    def __init__(self, help_html: str, *, css: str, example: str = "", accept: str = ACCEPT,
+                 file_label: str = "Upload CSV…", placeholder: str = "", use_label: str = "Use pasted data",
+                 noun: str = "data", extra: Sequence[W.Widget] = ()):
+        self.noun = noun
+        self.source = ""
+        self.errors = ErrorBox()
+        self.errors.add_class(f"{css}-errors")
+        self.help = W.HTML(help_html)
+        self.file = W.FileUpload(accept=accept, multiple=False, description=file_label,
+                                 icon="upload", layout=W.Layout(width="160px"))
+        self.file.add_class(f"{css}-file")
+        self.paste = W.Textarea(value=example, placeholder=placeholder,
+                                layout=W.Layout(width="440px", height="64px"))
+        self.paste.add_class(f"{css}-paste")
+        self.use = W.Button(description=use_label, icon="check", layout=W.Layout(width="150px"))
+        self.use.add_class(f"{css}-use")
+        self.preview = W.HTML("")
+        self.preview.add_class(f"{css}-preview")
+        self.preview.add_class("dx-upload-preview")
+        self.inputs = W.HBox([self.file, W.HTML("<span class='dx-upload-note'>&nbsp;or&nbsp;</span>"),
+                              self.paste, self.use],
+                             layout=W.Layout(align_items="center", flex_flow="row wrap"))
+        self.widget = W.VBox([W.HTML(CSS, layout=W.Layout(height="0px")), self.help, self.inputs,
+                              self.errors, *extra, self.preview])
+        self.widget.add_class(css)
+        self.widget.add_class("dx-upload")
+        self.file.observe(self._on_file, names="value")
+        self.use.on_click(lambda _b: self._run(f"reading the pasted {noun}", self._use_paste))
+
+    # -- the visitor's actions ------------------------------------------------------------------
+    def _run(self, context: str, fn: Callable[[], Any]) -> None:
+        """``fn`` with its ``ValueError`` shown as is (the visitor can act on it), anything else
+        politely, with the traceback in the server log."""
+        try:
+            fn()
+        except ValueError as exc:
+            self.errors.last = exc
+            log_exception(context, exc)
+            self.errors.show(f"Could not use your {self.noun}: {exc}.")
+        except Exception as exc:
+            self.errors.report(exc, context)
+        else:
+            self.errors.clear()
+
+    def _on_file(self, change: dict) -> None:
+        files = change["new"]
+        if not files:
+            return
+        f = files[0]
+        name, content = str(f.get("name", "upload")), f.get("content", b"")
+        # free the widget's copy (the kernel keeps only what load made of it); no echo to the
+        # browser is needed: the visitor can pick the same file again (the input is reset on click)
+        self.file.value = ()
+        self._run("reading the uploaded file", lambda: self.load(content, name))
+
+    def _use_paste(self) -> None:
+        self.load(self.paste.value, f"pasted {self.noun}")
+
+    def use_paste(self, notify: bool = True) -> Any:
+        """The paste box's content, as if the visitor pressed *Use* (``ValueError`` on refusal)."""
+        return self.load(self.paste.value, f"pasted {self.noun}", notify)
+
+    def load(self, content: bytes | str | memoryview, name: str = "", notify: bool = True) -> Any:
+        raise NotImplementedError
+
+
+class DataUpload(UploadBox):
     """Upload or paste a table and pick ``dim`` columns; ``on_samples(x, report)`` receives them.
 
     Parameters
@@ -89,28 +181,17 @@ class DataUpload:
         self.labelled = dim == LABELLED
         self.max_bytes, self.max_rows, self.max_features = max_bytes, max_rows, max_features
         self.table: ParsedTable | None = None
-        self.source = ""
         self.samples: Any = None  # x, or (features, labels) in the labelled mode
         self.report: SampleReport | None = None
-        self.errors = ErrorBox()
-        self.errors.add_class(f"{css}-errors")
         what = {1: "one numeric column", 2: "two numeric columns",
                 LABELLED: "a column of class labels (names or numbers) and numeric feature columns"}[dim]
         bad = "empty cells, NaN or ±inf" if self.labelled else "text, empty cells, NaN or ±inf"
-        self.help = W.HTML(
+        help_html = (
             f"<span class='dx-upload-note'>A CSV, TSV or text file with {what}: columns separated by commas, "
             "semicolons, tabs or spaces, a header row optional (UTF-8 or Windows text). At most "
             f"{max_bytes / 2**20:.0f} MB and {max_rows:,} rows; rows with {bad} "
             "in a chosen column are dropped and counted. Your file stays in this page's memory and is "
             "never saved.</span>")
-        self.file = W.FileUpload(accept=ACCEPT, multiple=False, description="Upload CSV…",
-                                 icon="upload", layout=W.Layout(width="160px"))
-        self.file.add_class(f"{css}-file")
-        self.paste = W.Textarea(value=example, placeholder="paste numbers or a table (header row optional)",
-                                layout=W.Layout(width="440px", height="64px"))
-        self.paste.add_class(f"{css}-paste")
-        self.use = W.Button(description="Use pasted data", icon="check", layout=W.Layout(width="150px"))
-        self.use.add_class(f"{css}-use")
         self.x = W.Dropdown(options=[], description="column" if dim == 1 else "x column",
                             layout=W.Layout(width="300px"))
         self.x.add_class(f"{css}-x")
@@ -126,52 +207,13 @@ class DataUpload:
                          "to choose several</span>")
         parts = {1: [self.x], 2: [self.x, self.y], LABELLED: [self.label, self.features, several]}[dim]
         self.choose = W.HBox(parts, layout=W.Layout(display="none", flex_flow="row wrap"))
-        self.preview = W.HTML("")
-        self.preview.add_class(f"{css}-preview")
-        self.preview.add_class("dx-upload-preview")
-        self.widget = W.VBox([
-            W.HTML(CSS, layout=W.Layout(height="0px")), self.help,
-            W.HBox([self.file, W.HTML("<span class='dx-upload-note'>&nbsp;or&nbsp;</span>"), self.paste,
-                    self.use], layout=W.Layout(align_items="center", flex_flow="row wrap")),
-            self.errors, self.choose, self.preview])
-        self.widget.add_class(css)
-        self.widget.add_class("dx-upload")
-        self.file.observe(self._on_file, names="value")
-        self.use.on_click(lambda _b: self._run("reading the pasted data", self._use_paste))
+        super().__init__(help_html, css=css, example=example,
+                         placeholder="paste numbers or a table (header row optional)", extra=[self.choose])
         self.x.observe(self._on_column, names="value")
         self.y.observe(self._on_column, names="value")
         self.label.observe(self._on_label, names="value")
         self.features.observe(self._on_column, names="value")
         self._choosing = False
-
-    # -- the visitor's actions ------------------------------------------------------------------
-    def _run(self, context: str, fn: Callable[[], Any]) -> None:
-        """``fn`` with its ``ValueError`` shown as is (the visitor can act on it), anything else
-        politely, with the traceback in the server log."""
-        try:
-            fn()
-        except ValueError as exc:
-            self.errors.last = exc
-            log_exception(context, exc)
-            self.errors.show(f"Could not use your data: {exc}.")
-        except Exception as exc:
-            self.errors.report(exc, context)
-        else:
-            self.errors.clear()
-
-    def _on_file(self, change: dict) -> None:
-        files = change["new"]
-        if not files:
-            return
-        f = files[0]
-        name, content = str(f.get("name", "upload")), f.get("content", b"")
-        # free the widget's copy (the kernel keeps only the parsed table); no echo to the browser
-        # is needed: the visitor can pick the same file again (the input is reset on click)
-        self.file.value = ()
-        self._run("reading the uploaded file", lambda: self.load(content, name))
-
-    def _use_paste(self) -> None:
-        self.load(self.paste.value, "pasted data")
 
     def _on_column(self, change: dict) -> None:
         if not self._choosing and self.table is not None:
@@ -197,7 +239,7 @@ class DataUpload:
 
     # -- programmatic use (tests, pages) ---------------------------------------------------------
     def load(self, content: bytes | str | memoryview, name: str = "your data", notify: bool = True
-             ) -> np.ndarray:
+             ) -> Any:
         """Parse ``content`` (bytes of a file, or pasted text), choose the first numeric columns,
         preview them and (``notify``) hand the samples to ``on_samples``; return them.
         ``ValueError`` on refusal (the previous table stays)."""
@@ -244,10 +286,6 @@ class DataUpload:
         self.choose.layout.display = None
         self._accept((x, labels), report, notify)
         return x, labels
-
-    def use_paste(self, notify: bool = True) -> Any:
-        """The paste box's data, as if the visitor pressed *Use* (``ValueError`` on refusal)."""
-        return self.load(self.paste.value, "pasted data", notify)
 
     def _emit(self) -> None:
         assert self.table is not None
