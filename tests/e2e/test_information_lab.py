@@ -74,13 +74,16 @@ def open_tab(page, i: int) -> None:
     page.locator(".dx-info-tabs .lm-TabBar-tab, .dx-info-tabs .p-TabBar-tab").nth(i).click()
 
 
+def wait_ready(page, timeout: float) -> None:
+    """The page's first tab has drawn its IB curve and finished computing it."""
+    wait_trace(page, ".dx-ib-figure", "IB curve", timeout)
+    wait_status(page, ".dx-ib-status", "computed in", timeout)
+
+
 @pytest.fixture(scope="module")
 def lab(browser, app_server, e2e, request):
-    def ready(page) -> None:
-        wait_trace(page, ".dx-ib-figure", "IB curve", e2e.first_render_timeout)
-        wait_status(page, ".dx-ib-status", "computed in", e2e.first_render_timeout)
-
-    yield from e2e.rendered_page(browser, app_server, request, URL_PATH, ".dx-information", ready)
+    yield from e2e.rendered_page(browser, app_server, request, URL_PATH, ".dx-information",
+                                 lambda page: wait_ready(page, e2e.first_render_timeout))
 
 
 @pytest.fixture(autouse=True)

@@ -17,14 +17,13 @@ import numpy as np
 import pytest
 from plotly_js import JS_PLAIN
 from test_calculator_upload import upload, wait_text
-from test_information_lab import wait_status, wait_trace
+from test_information_lab import URL_PATH, wait_ready, wait_status
 from upload_files import HOSTILE_FILES, tall_screenshot
 
 from explorer.presets.joints import JOINTS, USER_JOINT
 
 pytestmark = pytest.mark.e2e
 
-URL_PATH = "/voila/render/04_information_bottleneck.ipynb"
 BOX = "dx-ib-upload"
 SCREENSHOT = os.environ.get("DX_IB_UPLOAD_SCREENSHOT")
 # the figure's fingerprint: the I(X;Y) line's name and the whole IB curve (null while none)
@@ -68,11 +67,8 @@ def wait_computed(page, before, timeout: float) -> str:
 
 @pytest.fixture(scope="module")
 def lab(browser, app_server, e2e, request):
-    def ready(page) -> None:
-        wait_trace(page, ".dx-ib-figure", "IB curve", e2e.first_render_timeout)
-        wait_status(page, ".dx-ib-status", "computed in", e2e.first_render_timeout)
-
-    yield from e2e.rendered_page(browser, app_server, request, URL_PATH, ".dx-information", ready)
+    yield from e2e.rendered_page(browser, app_server, request, URL_PATH, ".dx-information",
+                                 lambda page: wait_ready(page, e2e.first_render_timeout))
 
 
 @pytest.fixture(autouse=True)

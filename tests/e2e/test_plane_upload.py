@@ -18,12 +18,11 @@ import os
 import numpy as np
 import pytest
 from test_calculator_upload import upload, wait_text
-from test_information_lab import open_tab, trace, traces, wait_status, wait_trace
+from test_information_lab import URL_PATH, open_tab, trace, traces, wait_ready, wait_trace
 from upload_files import HOSTILE_FILES, tall_screenshot
 
 pytestmark = pytest.mark.e2e
 
-URL_PATH = "/voila/render/04_information_bottleneck.ipynb"
 BOX = "dx-plane-upload"
 SCREENSHOT = os.environ.get("DX_PLANE_UPLOAD_SCREENSHOT")
 TRAIN_TIMEOUT = 240_000  # ms: torch imported, then two runs of a few seconds each (slower under load)
@@ -50,7 +49,7 @@ def wait_trained(page, name: str, timeout: float) -> None:
 @pytest.fixture(scope="module")
 def lab(browser, app_server, e2e, request):
     def ready(page) -> None:
-        wait_status(page, ".dx-ib-status", "computed in", e2e.first_render_timeout)
+        wait_ready(page, e2e.first_render_timeout)
         open_tab(page, 1)
         wait_trace(page, ".dx-plane-figure", "layer 1", e2e.first_render_timeout, min_points=50)
 
