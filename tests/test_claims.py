@@ -367,9 +367,10 @@ def check_adaptive_compression(lab: Any) -> None:
 
 
 def check_mi_saturation(lab: Any) -> None:
-    """The saturation study as the Estimators tab runs it (its ▶ button) at n = 128, 100 steps: InfoNCE
-    within 1e-6 of log n = 4.85 or below at every d (measured max 4.835 at d = 16), the true MI above
-    log n at d = 16 (8.17 nats), InfoNCE there under 65% of it (measured 59%); the Wasserstein
+    """The saturation study as the Estimators tab runs it (its ▶ button) at n = 128, 100 steps: InfoNCE,
+    trained on 64 pairs and scored on the 64 held out, at or below log 64 = 4.16 at every d (measured
+    0.39, 0.80, 1.08, 1.80, 1.29), the true MI above that ceiling at d = 16 (8.17 nats), InfoNCE there
+    under 65% of it (measured 16%); the Wasserstein
     dependency rises with d (0.63, 0.99, 1.99, 3.54, 5.29) and at least 5-fold from d = 1 to 16."""
     from explorer.ui.information import EstimatorsTab
     from explorer.ui.information import saturation_plot as sp
@@ -381,7 +382,7 @@ def check_mi_saturation(lab: Any) -> None:
     s = view.shown
     assert s is view.results[view.key()] and (s.rho, s.n) == (0.8, 128)
     assert s.dims.tolist() == [1, 2, 4, 8, 16]
-    assert s.ceiling == pytest.approx(np.log(128))
+    assert s.ceiling == pytest.approx(np.log(64))  # scored on the 64 held-out pairs
     assert np.all(s.infonce <= s.ceiling + 1e-6)
     assert s.true_mi[-1] > s.ceiling + 3
     assert s.infonce[-1] < 0.65 * s.true_mi[-1]

@@ -38,6 +38,7 @@ from explorer.information.tasks import EvaluationResult, MITask, benchmark_tasks
 from explorer.information.wasserstein import (
     SaturationResult,
     gaussian_pairs_mi,
+    saturation_ceiling,
     saturation_study,
     wasserstein_dependency,
 )
@@ -47,6 +48,6 @@ __all__ = [
     "PlaneResult", "RegressionIBResult", "SaturationResult", "benchmark_tasks", "entropy", "evaluate",
     "gaussian_ib_curve", "gaussian_pairs_mi",
     "get", "ib_curve", "ib_regression", "information_plane", "load_dataset", "load_precomputed",
-    "mutual_information", "names", "plane_data", "saturation_study", "student_t_mi", "szt_joint", "szt_task",
-    "wasserstein_dependency",
+    "mutual_information", "names", "plane_data", "saturation_ceiling", "saturation_study",
+    "student_t_mi", "szt_joint", "szt_task", "wasserstein_dependency",
 ]

@@ -59,7 +59,11 @@ def wasserstein_dependency(x: Any, y: Any, seed: int = 0, max_n: int = 2000) -> 
 
 @dataclass(frozen=True, eq=False)
 class SaturationResult:
-    """MI truth, a neural lower bound, its log B ceiling and the WD, per dimension."""
+    """MI truth, a neural lower bound, its log B ceiling and the WD, per dimension.
+
+    ``n`` samples per dimension; InfoNCE trains on ``n − n_eval`` of them and is evaluated on the
+    ``n_eval`` held-out ones in one batch, so ``ceiling = log n_eval``.
+    """
 
     dims: np.ndarray
     true_mi: np.ndarray
@@ -68,11 +72,26 @@ class SaturationResult:
     wasserstein: np.ndarray
     rho: float
     n: int
+    n_eval: int
 
 
 def gaussian_pairs_mi(dims: Sequence[int] | int, rho: float) -> np.ndarray:
     """:math:`I(X;Y) = -\\tfrac{d}{2}\\log(1-\\rho^2)` nats of d independent pairs of correlation ρ."""
     return -0.5 * np.asarray(dims, float) * math.log(1 - rho**2)
+
+
+def saturation_ceiling(n: int) -> tuple[float, int]:
+    """``(log n_eval, n_eval)``: InfoNCE's ceiling in :func:`saturation_study` with n samples.
+
+    The study's batch is the whole evaluation set, n_eval held-out pairs (the neural estimator's
+    default ``holdout``), so no estimate can exceed log n_eval.
+    """
+    from explorer.information import _neural
+    from explorer.information.estimators import get
+
+    entry = get("neural")
+    params = entry.resolve({"batch": n})
+    return entry.ceiling(n, params), _neural.eval_size(n, params["holdout"])
 
 
 def saturation_study(dims: Sequence[int] = (1, 2, 4, 8, 16), rho: float = 0.8, n: int = 512,
@@ -81,6 +100,9 @@ def saturation_study(dims: Sequence[int] = (1, 2, 4, 8, 16), rho: float = 0.8, n
                      should_stop: Callable[[], bool] | None = None,
                      on_partial: Callable[[SaturationResult], None] | None = None) -> SaturationResult:
     """Gaussians with d pairs of correlation ρ: true MI, InfoNCE (batch n), WD, for each d.
+
+    InfoNCE trains on part of the n samples and is evaluated on the held-out rest
+    (:func:`saturation_ceiling`); the WD uses all n.
 
     ``callback(done, total)`` and ``on_partial(result so far)`` are called after each dimension
     (the partial result holds the dimensions done); ``should_stop()`` is asked before each one and,
@@ -92,13 +114,15 @@ def saturation_study(dims: Sequence[int] = (1, 2, 4, 8, 16), rho: float = 0.8, n
     if not 0 < rho < 1:
         raise ValueError(f"rho must be in (0, 1), got {rho!r}")
     d = np.asarray(dims, int)
+    ceiling, n_eval = saturation_ceiling(n)
     true: list[float] = []
     nce: list[float] = []
     wd: list[float] = []
 
     def result() -> SaturationResult:
         k = len(true)
-        return SaturationResult(d[:k], np.array(true), np.array(nce), math.log(n), np.array(wd), rho, n)
+        return SaturationResult(d[:k], np.array(true), np.array(nce), ceiling, np.array(wd), rho, n,
+                                n_eval)
 
     for i, di in enumerate(d):
         if should_stop is not None and should_stop():

@@ -37,8 +37,9 @@ TEXT = (
     "past log n the InfoNCE estimate flattens under the dashed line, while the Wasserstein dependency "
     "W₁(p<sub>XY</sub>, p<sub>X</sub>p<sub>Y</sub>) of Ozair et al. (2019), <i>Wasserstein dependency "
     "measure for representation learning</i>, has no such cap and keeps rising with d (it is a "
-    "distance, in standardised units, not nats: right axis). The critic is trained and evaluated on "
-    "the same n samples, so at small d it can also overshoot the truth."
+    "distance, in standardised units, not nats: right axis). The critic is trained on half of the n "
+    "samples and scored on the other half, in one batch of n/2 pairs, so its ceiling is log(n/2); "
+    "scored on its own training pairs it would overfit them and could overshoot the truth."
 )
 
 
