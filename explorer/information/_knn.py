@@ -24,7 +24,10 @@ Entropy (Kozachenko & Leonenko 1987; max-norm balls of volume :math:`(2\varepsil
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -32,7 +35,7 @@ from scipy.spatial import cKDTree
 from scipy.spatial.distance import cdist
 from scipy.special import digamma
 
-__all__ = ["kl_entropy", "ksg", "ross"]
+__all__ = ["kl_entropy", "ksg", "ross", "single_thread"]
 
 #: relative jitter that breaks exact ties (repeated values make k-NN distances zero)
 JITTER = 1e-10
@@ -78,11 +81,37 @@ def _count_within(a: np.ndarray, r: np.ndarray, strict: bool) -> np.ndarray:
     if a.shape[0] * _BLOCK <= _BLOCK_ELEMENTS:
         return _count_within_blocks(a, rr).astype(float) - 1.0
     tree = cKDTree(a)
-    return tree.query_ball_point(a, rr, p=np.inf, return_length=True, workers=WORKERS).astype(float) - 1.0
+    counts = tree.query_ball_point(a, rr, p=np.inf, return_length=True, workers=_tree_workers())
+    return counts.astype(float) - 1.0
+
+
+_LOCAL = threading.local()
+
+
+@contextlib.contextmanager
+def single_thread() -> Iterator[None]:
+    """Run this thread's tree queries and blocked counts on one thread (``WORKERS`` elsewhere).
+
+    For callers that already spread independent estimates over the cores: nested pools would
+    only add threads to switch between.
+    """
+    before = getattr(_LOCAL, "workers", None)
+    _LOCAL.workers = 1
+    try:
+        yield
+    finally:
+        _LOCAL.workers = before
+
+
+def _tree_workers() -> int:
+    """``workers`` argument of the tree queries: 1 inside :func:`single_thread`, else ``WORKERS``."""
+    local = getattr(_LOCAL, "workers", None)
+    return WORKERS if local is None else local
 
 
 def _workers() -> int:
-    return (os.cpu_count() or 1) if WORKERS == -1 else max(1, WORKERS)
+    w = _tree_workers()
+    return (os.cpu_count() or 1) if w == -1 else max(1, w)
 
 
 def _count_within_blocks(a: np.ndarray, r: np.ndarray, block: int = _BLOCK, slabs: int = 10) -> np.ndarray:
@@ -141,7 +170,7 @@ def _count_within_blocks(a: np.ndarray, r: np.ndarray, block: int = _BLOCK, slab
 
 def _kth_distance(a: np.ndarray, k: int) -> np.ndarray:
     tree = cKDTree(a)
-    d, _ = tree.query(a, k=[k + 1], p=np.inf, workers=WORKERS)
+    d, _ = tree.query(a, k=[k + 1], p=np.inf, workers=_tree_workers())
     return d[:, 0]
 
 
