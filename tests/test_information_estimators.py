@@ -102,6 +102,24 @@ def test_binning_saturates_at_log_n_for_a_deterministic_layer():
     assert coarse == pytest.approx(info.entropy(t, "binning", bins=2).value)
 
 
+def test_plug_in_entropy_of_sparse_codes_counts_by_sorting():
+    """Codes spanning far more values than samples (a joint code of two ~n-valued variables) are
+    counted by sorting, not in a table of max(code) entries: same counts, same order, same sum."""
+    from explorer.information import _plugin
+
+    rng = np.random.default_rng(12)
+    codes = rng.integers(0, 300, 4096)
+    truth = stats.entropy(np.bincount(codes))
+    dense = _plugin.entropy_codes(codes)
+    sparse = _plugin.entropy_codes(codes * 10**9 + 7)   # ~1e11 > 8 n: the sorting path
+    assert dense == pytest.approx(truth, abs=1e-12) and sparse == dense
+    ids = np.arange(4096)
+    t = rng.integers(0, 50, 4096)
+    joint_span = int((ids * (t.max() + 1) + t).max())
+    assert joint_span >= _plugin._BINCOUNT_SPAN * ids.size   # mi_codes' joint code takes the sorting path
+    assert _plugin.mi_codes(ids, t) == pytest.approx(stats.entropy(np.bincount(t)), abs=1e-12)
+
+
 def test_adaptive_binning_is_invariant_under_monotone_maps():
     x, y = _gauss(1000, 6, d=2)
     a = info.mutual_information(x, y, "adaptive", bins=8).value
