@@ -168,6 +168,46 @@ def test_ksg_marginal_counts_equal_brute_force(seed):
             assert np.array_equal(_knn._count_within_blocks(a, eps, block=3, slabs=7), loose + 1)
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_ross_counts_equal_brute_force(seed, monkeypatch):
+    """Ross's m_i from the same-class k-NN plus the other classes' counts, against all n² max-norm
+    distances (ties on the radius, classes smaller than k + 2), and the same number as counting
+    every class (the path taken for 1-D and large n)."""
+    from scipy.special import digamma
+
+    from explorer.information import _knn
+
+    rng = np.random.default_rng(seed)
+    n, d, k = int(rng.integers(60, 400)), int(rng.integers(2, 6)), int(rng.integers(1, 5))
+    x = rng.standard_normal((n, d))
+    if seed % 2:
+        x = np.round(2 * x) / 2     # ties everywhere (the jitter of _prepare breaks most)
+    labels = rng.integers(0, 3, n)
+    labels[:3] = 3                  # a class of 3: k is cut to 2, the (k+2)-th neighbour is missing
+    labels[3] = 4                   # a single member: left out
+    value, used = _knn.ross(x, labels, k, np.random.default_rng(seed))
+    xs = _knn._prepare(x, np.random.default_rng(seed), True)[labels != 4]
+    lab = labels[labels != 4]
+    dist = np.abs(xs[:, None, :] - xs[None, :, :]).max(axis=2)
+    same = lab[:, None] == lab[None, :]
+    nc = np.bincount(lab)[lab]
+    kk = np.minimum(k, nc - 1)
+    radius = np.array([np.sort(dist[i, same[i]])[kk[i]] for i in range(lab.size)])
+    m = (dist <= radius[:, None]).sum(axis=1) - 1
+    truth = digamma(lab.size) - np.mean(digamma(nc)) + np.mean(digamma(kk)) - np.mean(digamma(m))
+    assert used == lab.size and value == pytest.approx(truth, abs=1e-12)
+    # on a lattice, without jitter: the next neighbour often ties with the k-th
+    grid = np.round(2 * xs)[:, :2]
+    dist = np.abs(grid[:, None, :] - grid[None, :, :]).max(axis=2)
+    radius_grid = np.array([np.sort(dist[i, same[i]])[kk[i]] for i in range(lab.size)])
+    got_r, got_k = np.empty(lab.size), np.empty(lab.size)
+    got_m = _knn._ross_counts(grid, lab, k, got_r, got_k)
+    assert np.array_equal(got_m, (dist <= radius_grid[:, None]).sum(axis=1) - 1)
+    assert np.array_equal(got_r, radius_grid) and np.array_equal(got_k, kk)
+    monkeypatch.setattr(_knn, "_BLOCK_ELEMENTS", 0)   # every class counted at once (a k-d tree)
+    assert _knn.ross(x, labels, k, np.random.default_rng(seed)) == (value, used)
+
+
 def test_lossy_compresses_then_estimates():
     rng = np.random.default_rng(9)
     z = rng.standard_normal((1500, 1))
