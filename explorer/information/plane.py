@@ -243,17 +243,11 @@ def _plane_job(entry: Any, x_ids: np.ndarray, x_feat: np.ndarray, t: np.ndarray,
     return job
 
 
-def _plane_point(entry: Any, x_ids: np.ndarray, x_feat: np.ndarray, t: np.ndarray, y: np.ndarray,
-                 noise_variance: float, rng: np.random.Generator, seed: int) -> tuple[float, float]:
-    """I(X;T), I(T;Y) of one layer under one registry entry, now (:func:`_plane_job`)."""
-    return _plane_job(entry, x_ids, x_feat, t, y, noise_variance, rng, seed)()
-
-
 class _Trainer:
     """The MLP of :func:`information_plane`, its Adam optimiser and the data split (torch).
 
-    Construct and use inside ``torch_single_thread()`` with the seed set as there: the
-    initialisation draws from torch's global generator.
+    Construct and use inside ``torch_single_thread()``; construction seeds torch's global
+    generator (the initialisation draws from it).
     """
 
     def __init__(self, x: np.ndarray, y: np.ndarray, tr: np.ndarray, widths: Sequence[int], activation: str,
