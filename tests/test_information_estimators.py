@@ -126,6 +126,24 @@ def test_binning_saturates_at_log_n_for_a_deterministic_layer():
     assert coarse == pytest.approx(info.entropy(t, "binning", bins=2).value)
 
 
+def test_plug_in_entropy_of_sparse_codes_counts_by_sorting():
+    """Codes spanning far more values than samples (a joint code of two ~n-valued variables) are
+    counted by sorting, not in a table of max(code) entries: same counts, same order, same sum."""
+    from explorer.information import _plugin
+
+    rng = np.random.default_rng(12)
+    codes = rng.integers(0, 300, 4096)
+    truth = stats.entropy(np.bincount(codes))
+    dense = _plugin.entropy_codes(codes)
+    sparse = _plugin.entropy_codes(codes * 10**9 + 7)   # ~1e11 > 8 n: the sorting path
+    assert dense == pytest.approx(truth, abs=1e-12) and sparse == dense
+    ids = np.arange(4096)
+    t = rng.integers(0, 50, 4096)
+    joint_span = int((ids * (t.max() + 1) + t).max())
+    assert joint_span >= _plugin._BINCOUNT_SPAN * ids.size   # mi_codes' joint code takes the sorting path
+    assert _plugin.mi_codes(ids, t) == pytest.approx(stats.entropy(np.bincount(t)), abs=1e-12)
+
+
 def test_adaptive_binning_is_invariant_under_monotone_maps():
     x, y = _gauss(1000, 6, d=2)
     a = info.mutual_information(x, y, "adaptive", bins=8).value
@@ -172,6 +190,46 @@ def test_ksg_marginal_counts_equal_brute_force(seed):
         assert np.array_equal(_knn._count_within(a, eps, strict=False), loose)
         if a.shape[1] > 1:   # many tiny blocks and slabs
             assert np.array_equal(_knn._count_within_blocks(a, eps, block=3, slabs=7), loose + 1)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_ross_counts_equal_brute_force(seed, monkeypatch):
+    """Ross's m_i from the same-class k-NN plus the other classes' counts, against all n² max-norm
+    distances (ties on the radius, classes smaller than k + 2), and the same number as counting
+    every class (the path taken for 1-D and large n)."""
+    from scipy.special import digamma
+
+    from explorer.information import _knn
+
+    rng = np.random.default_rng(seed)
+    n, d, k = int(rng.integers(60, 400)), int(rng.integers(2, 6)), int(rng.integers(1, 5))
+    x = rng.standard_normal((n, d))
+    if seed % 2:
+        x = np.round(2 * x) / 2     # ties everywhere (the jitter of _prepare breaks most)
+    labels = rng.integers(0, 3, n)
+    labels[:3] = 3                  # a class of 3: k is cut to 2, the (k+2)-th neighbour is missing
+    labels[3] = 4                   # a single member: left out
+    value, used = _knn.ross(x, labels, k, np.random.default_rng(seed))
+    xs = _knn._prepare(x, np.random.default_rng(seed), True)[labels != 4]
+    lab = labels[labels != 4]
+    dist = np.abs(xs[:, None, :] - xs[None, :, :]).max(axis=2)
+    same = lab[:, None] == lab[None, :]
+    nc = np.bincount(lab)[lab]
+    kk = np.minimum(k, nc - 1)
+    radius = np.array([np.sort(dist[i, same[i]])[kk[i]] for i in range(lab.size)])
+    m = (dist <= radius[:, None]).sum(axis=1) - 1
+    truth = digamma(lab.size) - np.mean(digamma(nc)) + np.mean(digamma(kk)) - np.mean(digamma(m))
+    assert used == lab.size and value == pytest.approx(truth, abs=1e-12)
+    # on a lattice, without jitter: the next neighbour often ties with the k-th
+    grid = np.round(2 * xs)[:, :2]
+    dist = np.abs(grid[:, None, :] - grid[None, :, :]).max(axis=2)
+    radius_grid = np.array([np.sort(dist[i, same[i]])[kk[i]] for i in range(lab.size)])
+    got_r, got_k = np.empty(lab.size), np.empty(lab.size)
+    got_m = _knn._ross_counts(grid, lab, k, got_r, got_k)
+    assert np.array_equal(got_m, (dist <= radius_grid[:, None]).sum(axis=1) - 1)
+    assert np.array_equal(got_r, radius_grid) and np.array_equal(got_k, kk)
+    monkeypatch.setattr(_knn, "_BLOCK_ELEMENTS", 0)   # every class counted at once (a k-d tree)
+    assert _knn.ross(x, labels, k, np.random.default_rng(seed)) == (value, used)
 
 
 def test_lossy_compresses_then_estimates():

@@ -58,6 +58,37 @@ def test_shipped_run_matches_a_short_recomputation():
     assert shipped.train_acc[-1] > 0.95
 
 
+def test_pooled_estimates_equal_serial_ones(monkeypatch):
+    """The estimates run in a thread pool while training goes on; one core runs them in turn.
+    Both give the same numbers (the noise of KSG is drawn in order), and the stream of partial
+    results comes in epoch order either way; stopping mid-run keeps every recorded epoch whole."""
+    from explorer.information import _knn
+
+    def run(stop_after=None):
+        seen, polls = [], [0]
+
+        def should_stop():
+            polls[0] += 1
+            return stop_after is not None and polls[0] > stop_after
+
+        r = info.information_plane((6, 4), epochs=40, every=10, estimators=("binning", "ksg"),
+                                   callback=lambda e, part: seen.append((e, part.I_XT.shape[1])),
+                                   should_stop=should_stop)
+        return r, seen
+
+    pooled, seen = run()
+    assert seen == [(0, 1), (10, 2), (20, 3), (30, 4), (40, 5)]
+    monkeypatch.setattr(_knn, "WORKERS", 1)   # one worker: no pool, every estimate in turn
+    serial, _ = run()
+    np.testing.assert_array_equal(pooled.I_XT, serial.I_XT)
+    np.testing.assert_array_equal(pooled.I_TY, serial.I_TY)
+    np.testing.assert_array_equal(pooled.loss, serial.loss)
+    monkeypatch.undo()
+    stopped, seen = run(stop_after=25)
+    assert stopped.stopped and stopped.epochs.tolist() == [0, 10, 20] and [e for e, _ in seen] == [0, 10, 20]
+    np.testing.assert_array_equal(stopped.I_XT, serial.I_XT[:, :3])
+
+
 def test_cancellation_and_bad_input(tmp_path):
     r = info.information_plane(epochs=50, every=10, estimators=("adaptive",), should_stop=lambda: True)
     assert r.stopped and r.epochs.tolist() == [0]

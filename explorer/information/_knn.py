@@ -24,7 +24,10 @@ Entropy (Kozachenko & Leonenko 1987; max-norm balls of volume :math:`(2\varepsil
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -32,7 +35,7 @@ from scipy.spatial import cKDTree
 from scipy.spatial.distance import cdist
 from scipy.special import digamma
 
-__all__ = ["kl_entropy", "ksg", "ross"]
+__all__ = ["kl_entropy", "ksg", "ross", "single_thread"]
 
 #: relative jitter that breaks exact ties (repeated values make k-NN distances zero)
 JITTER = 1e-10
@@ -78,36 +81,68 @@ def _count_within(a: np.ndarray, r: np.ndarray, strict: bool) -> np.ndarray:
     if a.shape[0] * _BLOCK <= _BLOCK_ELEMENTS:
         return _count_within_blocks(a, rr).astype(float) - 1.0
     tree = cKDTree(a)
-    return tree.query_ball_point(a, rr, p=np.inf, return_length=True, workers=WORKERS).astype(float) - 1.0
+    counts = tree.query_ball_point(a, rr, p=np.inf, return_length=True, workers=_tree_workers())
+    return counts.astype(float) - 1.0
+
+
+_LOCAL = threading.local()
+
+
+@contextlib.contextmanager
+def single_thread() -> Iterator[None]:
+    """Run this thread's tree queries and blocked counts on one thread (``WORKERS`` elsewhere).
+
+    For callers that already spread independent estimates over the cores: nested pools would
+    only add threads to switch between.
+    """
+    before = getattr(_LOCAL, "workers", None)
+    _LOCAL.workers = 1
+    try:
+        yield
+    finally:
+        _LOCAL.workers = before
+
+
+def _tree_workers() -> int:
+    """``workers`` argument of the tree queries: 1 inside :func:`single_thread`, else ``WORKERS``."""
+    local = getattr(_LOCAL, "workers", None)
+    return WORKERS if local is None else local
 
 
 def _workers() -> int:
-    return (os.cpu_count() or 1) if WORKERS == -1 else max(1, WORKERS)
+    w = _tree_workers()
+    return (os.cpu_count() or 1) if w == -1 else max(1, w)
 
 
-def _count_within_blocks(a: np.ndarray, r: np.ndarray, block: int = _BLOCK, slabs: int = 10) -> np.ndarray:
-    """Rows of ``a`` (n, d ≥ 2) within max-norm distance ``r[i]`` (≤) of row i, self included.
+def _count_within_blocks(a: np.ndarray, r: np.ndarray, block: int = _BLOCK, slabs: int = 10,
+                         points: np.ndarray | None = None) -> np.ndarray:
+    """Rows of ``points`` (default ``a``; shape (m, d ≥ 2)) within max-norm distance ``r[i]`` (≤)
+    of row i of ``a`` (n, d): self included when ``points`` is ``a``.
 
-    The rows are sorted by the first coordinate: the candidates of a block of queries are the
+    The points are sorted by the first coordinate: the candidates of a block of queries are the
     contiguous run whose first coordinate lies within ``r`` of one of them, kept if every other
     coordinate also lies in the block's box, and the distances to those are computed exactly
     (``cdist``, the same ``max |a_jd - a_id|`` a k-d tree compares). Queries are grouped into
     compact blocks (slabs of the first coordinate, each sorted by the second) so that the box is
-    small. Memory: ``block`` × n distances at most per thread (``WORKERS``).
+    small. Memory: ``block`` × m distances at most per thread (``WORKERS``).
     """
     n, d = a.shape
     order = np.argsort(a[:, 0], kind="stable")
-    s, rs = a[order], r[order]
+    q, rs = a[order], r[order]
+    if points is None:
+        s = q
+    else:
+        s = points[np.argsort(points[:, 0], kind="stable")]
     cols = np.ascontiguousarray(s.T)
     # widen the pruning bounds far beyond rounding; the kept candidates are then tested exactly
-    pad = 1e-9 * (np.abs(s).max() + rs.max())
-    lo = np.searchsorted(cols[0], cols[0] - rs - pad, side="left")
-    hi = np.searchsorted(cols[0], cols[0] + rs + pad, side="right")
+    pad = 1e-9 * (max(np.abs(q).max(), np.abs(s).max()) + rs.max())
+    lo = np.searchsorted(cols[0], q[:, 0] - rs - pad, side="left")
+    hi = np.searchsorted(cols[0], q[:, 0] + rs + pad, side="right")
     # query order: slabs of consecutive rows (by first coordinate), each sorted by the second
-    queries = np.concatenate([part[np.argsort(s[part, 1], kind="stable")]
+    queries = np.concatenate([part[np.argsort(q[part, 1], kind="stable")]
                               for part in np.array_split(np.arange(n), slabs)])
     starts = np.arange(0, n, block)
-    q_all = s[queries]
+    q_all = q[queries]
     box_lo = np.minimum.reduceat(q_all - rs[queries, None], starts, axis=0) - pad
     box_hi = np.maximum.reduceat(q_all + rs[queries, None], starts, axis=0) + pad
     win_lo = np.minimum.reduceat(lo[queries], starts)
@@ -141,7 +176,7 @@ def _count_within_blocks(a: np.ndarray, r: np.ndarray, block: int = _BLOCK, slab
 
 def _kth_distance(a: np.ndarray, k: int) -> np.ndarray:
     tree = cKDTree(a)
-    d, _ = tree.query(a, k=[k + 1], p=np.inf, workers=WORKERS)
+    d, _ = tree.query(a, k=[k + 1], p=np.inf, workers=_tree_workers())
     return d[:, 0]
 
 
@@ -177,6 +212,38 @@ def ksg(x: np.ndarray, y: np.ndarray, k: int, rng: np.random.Generator) -> float
     return float(digamma(k) + digamma(n) - np.mean(digamma(nx + 1.0) + digamma(ny + 1.0)))
 
 
+def _ross_counts(xs: np.ndarray, labels: np.ndarray, k: int, radius: np.ndarray,
+                 kk: np.ndarray) -> np.ndarray:
+    """Ross's :math:`m_i` (samples of any class within :math:`d_i`, ≤, self excluded) for d ≥ 2,
+    filling ``radius`` (:math:`d_i`) and ``kk`` (the class's k).
+
+    :math:`m_i` = same-class samples within :math:`d_i` + other-class ones. The first is the
+    class's k unless the next neighbour ties with the k-th (then counted exactly), since
+    :math:`d_i` is the k-th same-class distance; only the other classes are counted
+    (:func:`_count_within_blocks` against their samples): half the pairs for two classes.
+    The same integers as counting all samples.
+    """
+    m = np.empty(xs.shape[0])
+    for c in np.unique(labels):
+        inside = labels == c
+        idx = np.flatnonzero(inside)
+        own = xs[idx]
+        kc = min(k, idx.size - 1)
+        # distances to the (kc+1)-th and (kc+2)-th nearest of the class, self first (inf if none)
+        dist, _ = cKDTree(own).query(own, k=[kc + 1, kc + 2], p=np.inf, workers=_tree_workers())
+        r = dist[:, 0]
+        same = np.full(idx.size, kc, dtype=np.int64)
+        tied = dist[:, 1] <= r
+        if tied.any():
+            same[tied] = _count_within_blocks(own[tied], r[tied], points=own) - 1
+        others = xs[~inside]
+        other = _count_within_blocks(own, r, points=others) if others.shape[0] else 0
+        radius[idx] = r
+        kk[idx] = kc
+        m[idx] = same + other
+    return m
+
+
 def ross(x: np.ndarray, labels: np.ndarray, k: int, rng: np.random.Generator) -> tuple[float, int]:
     """Ross (2014) estimator (nats) for continuous ``x`` and discrete ``labels`` (codes).
 
@@ -192,12 +259,15 @@ def ross(x: np.ndarray, labels: np.ndarray, k: int, rng: np.random.Generator) ->
     n = xs.shape[0]
     radius = np.empty(n)
     kk = np.empty(n)
-    for c in np.unique(labels):
-        idx = np.flatnonzero(labels == c)
-        kc = min(k, idx.size - 1)
-        radius[idx] = _kth_distance(xs[idx], kc)
-        kk[idx] = kc
-    m = _count_within(xs, radius, strict=False)
+    if xs.shape[1] == 1 or n * _BLOCK > _BLOCK_ELEMENTS:
+        for c in np.unique(labels):
+            idx = np.flatnonzero(labels == c)
+            kc = min(k, idx.size - 1)
+            radius[idx] = _kth_distance(xs[idx], kc)
+            kk[idx] = kc
+        m = _count_within(xs, radius, strict=False)
+    else:
+        m = _ross_counts(xs, labels, k, radius, kk)
     nc = np.bincount(labels)[labels].astype(float)
     value = digamma(n) - np.mean(digamma(nc)) + np.mean(digamma(kk)) - np.mean(digamma(m))
     return float(value), int(n)

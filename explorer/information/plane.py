@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -212,24 +213,143 @@ def load_precomputed(name: str = "szt_tanh") -> PlaneResult:
     return PlaneResult.load(path)
 
 
-def _plane_point(entry: Any, x_ids: np.ndarray, x_feat: np.ndarray, t: np.ndarray, y: np.ndarray,
-                 noise_variance: float, rng: np.random.Generator, seed: int) -> tuple[float, float]:
-    """I(X;T), I(T;Y) of one layer under one registry entry (rules in the module docstring)."""
+Job = Callable[[], tuple[float, float]]
+
+
+def _plane_job(entry: Any, x_ids: np.ndarray, x_feat: np.ndarray, t: np.ndarray, y: np.ndarray,
+               noise_variance: float, rng: np.random.Generator, seed: int) -> Job:
+    """The estimate of I(X;T), I(T;Y) of one layer under one registry entry, as a job to run later.
+
+    The rules are in the module docstring. The noise of a continuous estimator is drawn from
+    ``rng`` now, so that the stream of draws (and every estimate) is the same whatever thread
+    runs the job and whenever; the rest depends on its arguments and ``seed`` only.
+    """
     tv = as_variable(t, "T", False, allow_constant=True)
     if np.all(tv.values == tv.values[0]):
-        return 0.0, 0.0  # a collapsed layer carries no information
+        return lambda: (0.0, 0.0)  # a collapsed layer carries no information
     if entry.discretizes or entry.noise_param:
-        ixt = float(mutual_information(x_ids, t, entry.name, seed=seed))
-        ity = float(mutual_information(t, y, entry.name, seed=seed))
-        return ixt, ity
+        return lambda: (float(mutual_information(x_ids, t, entry.name, seed=seed)),
+                        float(mutual_information(t, y, entry.name, seed=seed)))
     noisy = t + math.sqrt(noise_variance) * rng.standard_normal(t.shape)
-    if entry.entropy is not None:
-        h = float(entry.entropy(as_variable(noisy, "T"), entry.resolve({}), np.random.default_rng(seed))[0])
-        ixt = h - _kde.noise_entropy(t.shape[1], noise_variance)
-    else:
-        ixt = float(mutual_information(x_feat, noisy, entry.name, seed=seed))
-    ity = float(mutual_information(noisy, y, entry.name, seed=seed))
-    return ixt, ity
+
+    def job() -> tuple[float, float]:
+        if entry.entropy is not None:
+            h = entry.entropy(as_variable(noisy, "T"), entry.resolve({}), np.random.default_rng(seed))[0]
+            ixt = float(h) - _kde.noise_entropy(t.shape[1], noise_variance)
+        else:
+            ixt = float(mutual_information(x_feat, noisy, entry.name, seed=seed))
+        return ixt, float(mutual_information(noisy, y, entry.name, seed=seed))
+
+    return job
+
+
+class _Trainer:
+    """The MLP of :func:`information_plane`, its Adam optimiser and the data split (torch).
+
+    Construct and use inside ``torch_single_thread()``; construction seeds torch's global
+    generator (the initialisation draws from it).
+    """
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, tr: np.ndarray, widths: Sequence[int], activation: str,
+                 seed: int, lr: float, batch_size: int | None) -> None:
+        import torch
+
+        self.torch = torch
+        act = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU, "sigmoid": torch.nn.Sigmoid, "elu": torch.nn.ELU,
+               "softsign": torch.nn.Softsign, "linear": torch.nn.Identity}[activation]
+        torch.manual_seed(seed)
+        self.gen = torch.Generator().manual_seed(seed)
+        blocks, d_in = [], x.shape[1]
+        for w in widths:
+            blocks.append(torch.nn.Sequential(torch.nn.Linear(d_in, w), act()))
+            d_in = w
+        blocks.append(torch.nn.Linear(d_in, int(y.max()) + 1))
+        self.net = torch.nn.ModuleList(blocks)
+        self.opt = torch.optim.Adam(self.net.parameters(), lr=lr)
+        self.xt = torch.as_tensor(x, dtype=torch.float32)
+        self.yt = torch.as_tensor(y)
+        self.tr_t = torch.as_tensor(tr)
+        self.batch_size = batch_size
+        # full batch: the training rows once, not gathered again every epoch
+        self.x_tr, self.y_tr = self.xt[self.tr_t], self.yt[self.tr_t]
+
+    def forward(self, inp: Any) -> list[Any]:
+        """Outputs of every block (the hidden layers, then the logits)."""
+        outs = []
+        h = inp
+        for b in self.net:
+            h = b(h)
+            outs.append(h)
+        return outs
+
+    def _step(self, xb: Any, yb: Any) -> None:
+        loss = self.torch.nn.functional.cross_entropy(self.forward(xb)[-1], yb)
+        self.opt.zero_grad()
+        loss.backward()
+        self.opt.step()
+
+    def epoch(self) -> None:
+        """One epoch: one Adam step on the training rows, or one per minibatch of a fresh order."""
+        if self.batch_size is None:
+            self._step(self.x_tr, self.y_tr)
+            return
+        order = self.tr_t[self.torch.randperm(self.tr_t.numel(), generator=self.gen)]
+        step = int(self.batch_size)
+        for s in range(0, order.numel(), step):
+            idx = order[s:s + step]
+            self._step(self.xt[idx], self.yt[idx])
+
+    def snapshot(self) -> tuple[list[np.ndarray], float, np.ndarray]:
+        """Every layer on all inputs (float64; the softmax for the output), the training loss and
+        the predicted classes."""
+        torch = self.torch
+        with torch.inference_mode():
+            outs = self.forward(self.xt)
+            logits = outs[-1]
+            loss = float(torch.nn.functional.cross_entropy(logits[self.tr_t], self.y_tr))
+            pred = logits.argmax(1).numpy()
+            acts = [o.double().numpy() for o in outs[:-1]] + [torch.softmax(logits, 1).double().numpy()]
+        return acts, loss, pred
+
+
+def _estimate_pool(entries: Sequence[Any]) -> tuple[Any, int]:
+    """A thread pool for the estimates and its size, or (None, 1): one core, or only torch estimators.
+
+    Torch estimators seed torch's global generator and set its thread count: they run in the
+    caller's thread, in order. The others release the GIL in their array work.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from explorer.information._knn import _workers
+
+    workers = _workers()
+    if workers < 2 or all(e.uses_torch for e in entries):
+        return None, 1
+    return ThreadPoolExecutor(workers, thread_name_prefix="plane-estimate"), workers
+
+
+def _pooled(job: Job) -> Job:
+    """``job`` with the k-NN queries on its own thread (the pool spreads the jobs)."""
+    from explorer.information._knn import single_thread
+
+    def run() -> tuple[float, float]:
+        with single_thread():
+            return job()
+
+    return run
+
+
+class _Done:
+    """A finished job, with the ``done``/``result`` of a future."""
+
+    def __init__(self, value: tuple[float, float]) -> None:
+        self.value = value
+
+    def done(self) -> bool:
+        return True
+
+    def result(self) -> tuple[float, float]:
+        return self.value
 
 
 def information_plane(layers: Sequence[int] = (10, 7, 5, 4, 3), activation: str = "tanh",
@@ -270,12 +390,18 @@ def information_plane(layers: Sequence[int] = (10, 7, 5, 4, 3), activation: str 
     progress : bool
         Show a tqdm progress bar.
     callback : callable, optional
-        ``callback(epoch, partial_result)`` after each recording (streaming to a UI).
+        ``callback(epoch, partial_result)`` after each recording's estimates, in epoch order
+        (streaming to a UI).
     should_stop : callable, optional
         Polled every epoch; True stops training and returns what was recorded.
-    """
-    import torch
 
+    Notes
+    -----
+    Training (torch, one thread) and the estimates overlap: a recording snapshots the layers and
+    hands its estimates (numpy estimators) to a pool of one thread per core, while training goes
+    on; at most a few recordings wait at a time. The numbers are those of running everything in
+    turn (each estimate depends on its layer, its noise, drawn in order, and ``seed`` only).
+    """
     from explorer._backend import torch_single_thread
 
     if activation not in ACTIVATIONS:
@@ -294,7 +420,7 @@ def information_plane(layers: Sequence[int] = (10, 7, 5, 4, 3), activation: str 
     if not noise_variance > 0:
         raise ValueError(f"noise_variance must be > 0, got {noise_variance!r}")
     x, y = load_dataset(dataset)
-    n, n_classes = x.shape[0], int(y.max()) + 1
+    n = x.shape[0]
     rng = np.random.default_rng(seed)
     perm = rng.permutation(n)
     n_train = int(round(train_fraction * n))
@@ -305,11 +431,10 @@ def information_plane(layers: Sequence[int] = (10, 7, 5, 4, 3), activation: str 
     config = {"layers": widths, "activation": activation, "dataset": label, "epochs": epochs,
               "estimators": list(estimators), "every": every, "seed": seed, "lr": lr,
               "train_fraction": train_fraction, "batch_size": batch_size, "noise_variance": noise_variance}
+    i_xy = float(mutual_information(x_ids, y, "binning"))
     rec_epochs, ixt, ity, acc_tr, acc_te, losses = [], [], [], [], [], []
     t0 = time.perf_counter()
     stopped = False
-    act = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU, "sigmoid": torch.nn.Sigmoid, "elu": torch.nn.ELU,
-           "softsign": torch.nn.Softsign, "linear": torch.nn.Identity}[activation]
 
     def partial() -> PlaneResult:
         shape = (len(entries), len(rec_epochs), len(names))
@@ -317,74 +442,64 @@ def information_plane(layers: Sequence[int] = (10, 7, 5, 4, 3), activation: str 
                            np.array(ixt).transpose(1, 0, 2).reshape(shape),
                            np.array(ity).transpose(1, 0, 2).reshape(shape),
                            np.array(acc_tr), np.array(acc_te), np.array(losses), config,
-                           math.log(n), float(mutual_information(x_ids, y, "binning")),
-                           time.perf_counter() - t0, stopped)
+                           math.log(n), i_xy, time.perf_counter() - t0, stopped)
 
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
+    pool, workers = _estimate_pool(entries)
+    # recordings whose estimates are running: (epoch, jobs by entry and layer, loss, predictions)
+    waiting: deque[tuple[int, list[list[Any]], float, np.ndarray]] = deque()
 
-        bar = tqdm(total=epochs, desc=f"{label} {activation}")
-    with torch_single_thread():
-        torch.manual_seed(seed)
-        gen = torch.Generator().manual_seed(seed)
-        blocks, d_in = [], x.shape[1]
-        for w in widths:
-            blocks.append(torch.nn.Sequential(torch.nn.Linear(d_in, w), act()))
-            d_in = w
-        blocks.append(torch.nn.Linear(d_in, n_classes))
-        net = torch.nn.ModuleList(blocks)
-        opt = torch.optim.Adam(net.parameters(), lr=lr)
-        xt = torch.as_tensor(x, dtype=torch.float32)
-        yt = torch.as_tensor(y)
-        tr_t = torch.as_tensor(tr)
-
-        def forward(inp: Any) -> list[Any]:
-            outs = []
-            h = inp
-            for b in net:
-                h = b(h)
-                outs.append(h)
-            return outs
-
-        def record(epoch: int) -> None:
-            with torch.no_grad():
-                outs = forward(xt)
-                logits = outs[-1]
-                loss = float(torch.nn.functional.cross_entropy(logits[tr_t], yt[tr_t]))
-                pred = logits.argmax(1).numpy()
-                acts = [o.double().numpy() for o in outs[:-1]] + [torch.softmax(logits, 1).double().numpy()]
-            row_x, row_y = [], []
-            for entry in entries:
-                pts = [_plane_point(entry, x_ids, x, a, y, noise_variance, rng, seed) for a in acts]
-                row_x.append([p[0] for p in pts])
-                row_y.append([p[1] for p in pts])
+    def finish(most: int) -> None:
+        """Store the finished recordings in epoch order; wait for the oldest while more than
+        ``most`` are waiting (training must not run far ahead of the estimates)."""
+        while waiting and (len(waiting) > most or all(j.done() for row in waiting[0][1] for j in row)):
+            epoch, jobs, loss, pred = waiting.popleft()
+            pts = [[j.result() for j in row] for row in jobs]
             rec_epochs.append(epoch)
-            ixt.append(row_x)
-            ity.append(row_y)
+            ixt.append([[p[0] for p in row] for row in pts])
+            ity.append([[p[1] for p in row] for row in pts])
             acc_tr.append(float(np.mean(pred[tr] == y[tr])))
             acc_te.append(float(np.mean(pred[te] == y[te])))
             losses.append(loss)
             if callback is not None:
                 callback(epoch, partial())
 
-        record(0)
-        for epoch in range(1, epochs + 1):
-            if should_stop is not None and should_stop():
-                stopped = True
-                break
-            order = tr_t if batch_size is None else tr_t[torch.randperm(tr_t.numel(), generator=gen)]
-            step = order.numel() if batch_size is None else int(batch_size)
-            for s in range(0, order.numel(), step):
-                idx = order[s:s + step]
-                loss = torch.nn.functional.cross_entropy(forward(xt[idx])[-1], yt[idx])
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-            if epoch % every == 0 or epoch == epochs:
-                record(epoch)
-            if bar is not None:
-                bar.update(1)
-    if bar is not None:
-        bar.close()
+    def record(epoch: int, trainer: _Trainer) -> None:
+        acts, loss, pred = trainer.snapshot()
+        jobs = []
+        for entry in entries:
+            row = []
+            for a in acts:
+                job = _plane_job(entry, x_ids, x, a, y, noise_variance, rng, seed)
+                if pool is None or entry.uses_torch:
+                    row.append(_Done(job()))
+                else:
+                    row.append(pool.submit(_pooled(job)))
+            jobs.append(row)
+        waiting.append((epoch, jobs, loss, pred))
+        finish(2 * workers)
+
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=epochs, desc=f"{label} {activation}")
+    try:
+        with torch_single_thread():
+            trainer = _Trainer(x, y, tr, widths, activation, seed, lr, batch_size)
+            record(0, trainer)
+            for epoch in range(1, epochs + 1):
+                if should_stop is not None and should_stop():
+                    stopped = True
+                    break
+                trainer.epoch()
+                if epoch % every == 0 or epoch == epochs:
+                    record(epoch, trainer)
+                if bar is not None:
+                    bar.update(1)
+        finish(0)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+        if bar is not None:
+            bar.close()
     return partial()
