@@ -274,8 +274,9 @@ def has_torch(proc) -> bool | None:
 
 
 class MemorySampler:
-    """Samples the server's and its kernels' RSS every ``interval`` s in a thread; keeps peaks
-    (and the server's CPU time used while it ran)."""
+    """Samples the server's and its kernels' RSS every ``interval`` s in a thread; keeps peaks,
+    and the CPU time (user + system) the server and the kernels used while it ran (a kernel's
+    from its first sample, i.e. after its start for a kernel started during the round)."""
 
     def __init__(self, server_pid: int | None, interval: float = 0.5):
         self.server_pid = server_pid
@@ -285,6 +286,7 @@ class MemorySampler:
         self.peak_kernels = 0
         self.server_cpu_s: float | None = None
         self._cpu0: float | None = None
+        self._kernel_cpu: dict[int, list[float]] = {}  # pid: [first, last] CPU seconds
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -319,9 +321,22 @@ class MemorySampler:
             return
         kernels = kernel_processes(self.server_pid)
         total = server + sum(rss_mib(p) or 0.0 for p in kernels.values())
+        for p in kernels.values():
+            try:
+                t = p.cpu_times()
+            except psutil.Error:
+                continue
+            self._kernel_cpu.setdefault(p.pid, [t.user + t.system, 0.0])[1] = t.user + t.system
         self.peak_server = max(self.peak_server, server)
         self.peak_total = max(self.peak_total, total)
         self.peak_kernels = max(self.peak_kernels, len(kernels))
+
+    @property
+    def kernels_cpu_s(self) -> float | None:
+        """CPU seconds all kernels used during the round (as sampled)."""
+        if not self._kernel_cpu:
+            return None
+        return sum(max(0.0, last - first) for first, last in self._kernel_cpu.values())
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -393,6 +408,7 @@ def summarise(name: str, visits: Sequence[Visit], sampler: MemorySampler, kernel
         "notes": [n for v in visits for n in v.notes],
         "server_rss_mib": sampler.peak_server or None,
         "server_cpu_s": sampler.server_cpu_s,
+        "kernels_cpu_s": sampler.kernels_cpu_s,
         "total_rss_mib": sampler.peak_total or None,
         "peak_kernels": sampler.peak_kernels or None,
         "kernel_rss_mib": statistics.median(kernel_rss) if kernel_rss else None,
@@ -429,8 +445,8 @@ def table(results: list[dict]) -> str:
     """The results as a Markdown table, one row per page."""
     head = ("| page | visitors (rendered / busy) | first render p50 / p95 / max (s) "
             "| response p50 / p95 (ms) | plot p50 / p95 (ms) | settled p50 / p95 (ms) | idle p50 / p95 (ms) "
-            "| moves | errors | server RSS (MiB) | server CPU (s) | kernels RSS peak (MiB) "
-            "| kernel RSS (MiB) | torch | kernels left |")
+            "| moves | errors | server RSS (MiB) | server CPU (s) | kernels CPU (s) | kernels (peak) "
+            "| kernels RSS peak (MiB) | kernel RSS (MiB) | torch | kernels left |")
     lines = [head, "|" + "---|" * head.count(" | ") + "---|"]
     columns = head.count(" | ") + 1
     for r in results:
@@ -448,7 +464,9 @@ def table(results: list[dict]) -> str:
             f"| {_f(rs['p50'])} / {_f(rs['p95'])} | {_f(pl['p50'])} / {_f(pl['p95'])} "
             f"| {_f(st['p50'])} / {_f(st['p95'])} | {_f(idle['p50'])} / {_f(idle['p95'])} "
             f"| {r['moves']} | {len(r['errors'])} "
-            f"| {_f(r['server_rss_mib'])} | {_f(r.get('server_cpu_s'), '{:.1f}')} | {_f(r['total_rss_mib'])} "
+            f"| {_f(r['server_rss_mib'])} | {_f(r.get('server_cpu_s'), '{:.1f}')} "
+            f"| {_f(r.get('kernels_cpu_s'), '{:.1f}')} | {_f(r.get('peak_kernels'), '{}')} "
+            f"| {_f(r['total_rss_mib'])} "
             f"| {_f(r['kernel_rss_mib'])} | {torch} | {_f(r['kernels_left'], '{}')} |"
         )
     return "\n".join(lines)
