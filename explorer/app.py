@@ -12,6 +12,8 @@ standalone Voila application with three additions:
   machine cannot hold; a closed tab's kernel is shut down at once; and kernels whose page is open
   but unused for ``VisitorKernelManager.cull_connected_timeout`` seconds are culled
   (:mod:`explorer._serving`; docs/deploy.md);
+* kernels connected over Unix sockets (``--KernelManager.transport=ipc``, POSIX) rather than
+  loopback TCP ports, which kernels starting together raced for;
 * ``--export DIR``: instead of serving, an offline static snapshot of every page
   (:mod:`explorer.export`).
 
@@ -40,6 +42,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8866
 INDEX_NOTEBOOK = "00_index.ipynb"
 CONFIG_BASENAME = "voila"  # Voila reads voila.json / voila.py
+KERNEL_TRANSPORT = "ipc"  # on POSIX systems (zmq has no ipc transport on Windows)
 
 #: The directory holding the ``explorer`` package; the repository root in a checkout/editable install.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -228,6 +231,12 @@ def voila_argv(args: argparse.Namespace, notebooks_dir: Path, passthrough: Seque
         argv.append("--debug")  # log level DEBUG + tracebacks in the page
     else:
         argv.append("--VoilaConfiguration.show_tracebacks=False")
+    if os.name == "posix":
+        # Kernels talk to the server over Unix sockets in Voila's private connection directory
+        # instead of loopback TCP ports: jupyter_client picks a free port, releases it and the
+        # kernel binds it later, so kernels starting together (a preheated pool filling) raced
+        # for ports ("ZMQError: Address already in use", a kernel dead at start; docs/deploy.md).
+        argv.append(f"--KernelManager.transport={KERNEL_TRANSPORT}")
     argv.extend(passthrough)
     return argv
 

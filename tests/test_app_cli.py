@@ -6,6 +6,7 @@ No server is started here; the end-to-end tests in ``tests/e2e`` do that.
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -63,6 +64,17 @@ def test_voila_argv_defaults(tmp_path):
     assert "--VoilaConfiguration.strip_sources=True" in argv
     assert "--VoilaConfiguration.show_tracebacks=False" in argv
     assert "--debug" not in argv
+    if os.name == "posix":
+        assert "--KernelManager.transport=ipc" in argv
+
+
+def test_kernel_transport_can_be_overridden(tmp_path):
+    """ipc by default (no port races between kernels starting together); a traitlets option given
+    to explorer-app comes later in Voila's argv, so it wins."""
+    args, extra = app.parse_args(["--KernelManager.transport=tcp"])
+    argv = app.voila_argv(args, tmp_path, extra)
+    transports = [a for a in argv if a.startswith("--KernelManager.transport=")]
+    assert transports[-1] == "--KernelManager.transport=tcp"
 
 
 def test_voila_argv_debug_open_and_passthrough(tmp_path):
