@@ -12,6 +12,8 @@ standalone Voila application with three additions:
   machine cannot hold; a closed tab's kernel is shut down at once; and kernels whose page is open
   but unused for ``VisitorKernelManager.cull_connected_timeout`` seconds are culled
   (:mod:`explorer._serving`; docs/deploy.md);
+* kernels connected over Unix sockets (``--KernelManager.transport=ipc``, POSIX) rather than
+  loopback TCP ports, which kernels starting together raced for;
 * ``--export DIR``: instead of serving, an offline static snapshot of every page
   (:mod:`explorer.export`).
 
@@ -32,6 +34,7 @@ import os
 import re
 import socket
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -39,6 +42,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8866
 INDEX_NOTEBOOK = "00_index.ipynb"
 CONFIG_BASENAME = "voila"  # Voila reads voila.json / voila.py
+KERNEL_TRANSPORT = "ipc"  # on POSIX systems (zmq has no ipc transport on Windows)
 
 #: The directory holding the ``explorer`` package; the repository root in a checkout/editable install.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -98,6 +102,30 @@ def config_dirs(project_root: Path = PROJECT_ROOT, cwd: Path | None = None) -> l
     cwd = Path.cwd() if cwd is None else Path(cwd)
     dirs = [str(Path(project_root).resolve()), str(cwd.resolve()), *jupyter_config_path()]
     return list(dict.fromkeys(dirs))
+
+
+def config_dict(value: object) -> dict:
+    """A dict-valued traitlets setting as the configured class will see it.
+
+    A value from voila.json is a dict already; one given on the command line
+    (``--VoilaKernelManager.kernel_pools_config={...}``) stays a ``DeferredConfigString`` (or a
+    ``LazyConfigValue`` for ``key=value`` items) until a class with that trait loads it, so it is
+    parsed here the same way (``traitlets.Dict().from_string``).  Anything that is not a dict
+    then gives ``{}``: the configured class reports the bad value itself.
+    """
+    from traitlets import Dict
+    from traitlets.config.loader import DeferredConfigString, LazyConfigValue
+
+    if isinstance(value, DeferredConfigString):
+        try:
+            with warnings.catch_warnings():  # traitlets' "{...} for dict-traits is deprecated" (said once)
+                warnings.simplefilter("ignore", DeprecationWarning)
+                value = value.get_value(Dict())
+        except Exception:
+            return {}
+    elif isinstance(value, LazyConfigValue):
+        value = value.get_value({})
+    return dict(value) if isinstance(value, dict) else {}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -203,6 +231,12 @@ def voila_argv(args: argparse.Namespace, notebooks_dir: Path, passthrough: Seque
         argv.append("--debug")  # log level DEBUG + tracebacks in the page
     else:
         argv.append("--VoilaConfiguration.show_tracebacks=False")
+    if os.name == "posix":
+        # Kernels talk to the server over Unix sockets in Voila's private connection directory
+        # instead of loopback TCP ports: jupyter_client picks a free port, releases it and the
+        # kernel binds it later, so kernels starting together (a preheated pool filling) raced
+        # for ports ("ZMQError: Address already in use", a kernel dead at start; docs/deploy.md).
+        argv.append(f"--KernelManager.transport={KERNEL_TRANSPORT}")
     argv.extend(passthrough)
     return argv
 
@@ -256,16 +290,20 @@ def make_app_class():
             """Preheated kernels kept waiting (they live next to the visitors' kernels)."""
             if not self.voila_configuration.preheat_kernel:
                 return 0
-            pools = self.config.get("VoilaKernelManager", {}).get("kernel_pools_config", {})
-            fallback = self.voila_configuration.default_pool_size
-            default_size = pools.get("default", {}).get("pool_size", fallback)
+            pools = config_dict(self.config.get("VoilaKernelManager", {}).get("kernel_pools_config", {}))
+
+            def size(name: str, fallback: int) -> int:
+                entry = pools.get(name)
+                return int(entry.get("pool_size", fallback)) if isinstance(entry, dict) else fallback
+
+            default_size = size("default", self.voila_configuration.default_pool_size)
             notebooks = [p for p in pools if p != "default"]
             if self.notebook_path is None and default_size > 0:
                 notebooks += [str(p.relative_to(self.root_dir)) for p in Path(self.root_dir).rglob("*.ipynb")]
             total = 0
             for name in dict.fromkeys(notebooks):
                 if os.path.isfile(os.path.join(self.root_dir, name)):
-                    total += max(0, int(pools.get(name, {}).get("pool_size", default_size)))
+                    total += max(0, size(name, default_size))
             return total
 
         def init_settings(self):

@@ -6,6 +6,7 @@ No server is started here; the end-to-end tests in ``tests/e2e`` do that.
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -63,6 +64,17 @@ def test_voila_argv_defaults(tmp_path):
     assert "--VoilaConfiguration.strip_sources=True" in argv
     assert "--VoilaConfiguration.show_tracebacks=False" in argv
     assert "--debug" not in argv
+    if os.name == "posix":
+        assert "--KernelManager.transport=ipc" in argv
+
+
+def test_kernel_transport_can_be_overridden(tmp_path):
+    """ipc by default (no port races between kernels starting together); a traitlets option given
+    to explorer-app comes later in Voila's argv, so it wins."""
+    args, extra = app.parse_args(["--KernelManager.transport=tcp"])
+    argv = app.voila_argv(args, tmp_path, extra)
+    transports = [a for a in argv if a.startswith("--KernelManager.transport=")]
+    assert transports[-1] == "--KernelManager.transport=tcp"
 
 
 def test_voila_argv_debug_open_and_passthrough(tmp_path):
@@ -145,6 +157,7 @@ def test_repository_voila_config_is_loaded_from_any_cwd(tmp_path):
         "a = app.make_app_class()(); "
         "a.load_config_file('voila', path=a.config_file_paths); "
         "print(json.dumps({'timeout': a.config.VoilaExecutor.timeout, "
+        "'iopub_timeout': a.config.VoilaExecutor.iopub_timeout, "
         "'cull': a.config.MappingKernelManager.cull_idle_timeout}))"
     )
     out = subprocess.run(
@@ -153,6 +166,7 @@ def test_repository_voila_config_is_loaded_from_any_cwd(tmp_path):
     expected = json.loads((REPO_ROOT / "voila.json").read_text())
     got = json.loads(out.strip().splitlines()[-1])
     assert got["timeout"] == expected["VoilaExecutor"]["timeout"]
+    assert got["iopub_timeout"] == expected["VoilaExecutor"]["iopub_timeout"]
     assert got["cull"] == expected["MappingKernelManager"]["cull_idle_timeout"]
 
 
@@ -161,3 +175,39 @@ def test_python_dash_m_explorer_help():
         [sys.executable, "-m", "explorer", "--help"], capture_output=True, text=True, check=True, timeout=120
     ).stdout
     assert "--notebooks" in out and "8866" in out and "127.0.0.1" in out
+
+
+def test_config_dict_reads_dict_settings_from_any_source():
+    from traitlets.config.loader import DeferredConfigString, LazyConfigValue
+
+    pools = {"default": {"pool_size": 0}, "01_divergence_calculator.ipynb": {"pool_size": 3}}
+    assert app.config_dict(pools) == pools
+    assert app.config_dict(DeferredConfigString(json.dumps(pools))) == pools  # --X.y={...}
+    lazy = LazyConfigValue()
+    lazy.update({"03_kde.ipynb": {"pool_size": 2}})  # --X.y key=value items
+    assert app.config_dict(lazy) == {"03_kde.ipynb": {"pool_size": 2}}
+    assert app.config_dict(DeferredConfigString("not a dict")) == {}
+    assert app.config_dict(None) == {}
+
+
+def test_pool_sizes_on_the_command_line_without_max_kernels(tmp_path):
+    """``explorer-app --VoilaKernelManager.kernel_pools_config={...}`` without ``--max-kernels``:
+    the automatic cap counts the pools given on the command line (it used to crash there, reading
+    the not-yet-parsed option as a dict: load.py --pool-size passes pools this way)."""
+    pools = {"default": {"pool_size": 0}, "01_divergence_calculator.ipynb": {"pool_size": 3},
+             "03_kde.ipynb": {"pool_size": 2}}
+    code = (
+        "import json, sys; from explorer import app, _serving; "
+        "a = app.make_app_class()(); "
+        f"a.initialize([{str(REPO_ROOT / 'notebooks')!r}, sys.argv[1]]); "
+        "a.init_settings(); "
+        "print(json.dumps([a.pool_kernels(), a.kernel_cap.max_kernels, "
+        "_serving.default_max_kernels(pool_kernels=5)]))"
+    )
+    option = "--VoilaKernelManager.kernel_pools_config=" + json.dumps(pools)
+    out = subprocess.run([sys.executable, "-c", code, option], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    pool_kernels, cap, expected_cap = json.loads(out.stdout.strip().splitlines()[-1])
+    assert pool_kernels == 5  # the command line's pools replace voila.json's (six pools of 1)
+    assert cap == expected_cap

@@ -31,6 +31,10 @@ def test_voila_json_production_settings():
     assert conf["show_tracebacks"] is False
     executor = VOILA_JSON["VoilaExecutor"]
     assert 30 <= executor["timeout"] <= 600
+    # After a cell's reply, nbclient waits iopub_timeout s (default 4) for the cell's outputs and
+    # then moves on without them: with 20 kernels starting on 2 cores, preheated pages came up
+    # blank (benchmarks/load.py --protocol ws --pool-size calculator=20, docs/deploy.md).
+    assert executor["iopub_timeout"] >= 60
     assert "show_tracebacks" not in executor["cell_error_instruction"]  # not Voila's developer hint
     culling = VOILA_JSON["MappingKernelManager"]
     assert culling["cull_idle_timeout"] > 0 and culling["cull_interval"] > 0
