@@ -46,6 +46,8 @@ __all__ = ["IBResult", "gaussian_ib_curve", "ib_curve", "joint_from"]
 
 #: perturbation mixed into a warm start so that a cluster can split when β passes a transition
 PERTURB = 1e-2
+#: a cluster with p(t) below this fraction of the largest is empty, re-seeded by the warm start
+DEAD = 1e-9
 #: number of past iterates Anderson acceleration combines
 ANDERSON_DEPTH = 6
 #: size of the nudge and number of plain steps of the stability probe after convergence
@@ -557,6 +559,15 @@ def _solve_hard(prob: _Problem, enc: np.ndarray, beta: float,
 def _perturb(qt: np.ndarray, qyt: np.ndarray, rng: np.random.Generator,
              eta: float = PERTURB) -> tuple[np.ndarray, np.ndarray]:
     nt = qt.size
+    dead = qt <= DEAD * qt.max()
+    if dead.any():
+        # an empty cluster's p(y|t) is free and usually far from every row, so the uniform mass
+        # below would flow straight back out of it: re-seed it as a copy of a live cluster (the
+        # heaviest first, the likeliest to hold rows that should split), as deterministic
+        # annealing splits clusters, so that a split that has become favourable can happen
+        live = np.flatnonzero(~dead)
+        qyt = qyt.copy()
+        qyt[dead] = qyt[np.resize(live[np.argsort(-qt[live], kind="stable")], int(dead.sum()))]
     qt = (1 - eta) * qt + eta / nt
     qyt = qyt * np.exp(eta * rng.standard_normal(qyt.shape) * 10)
     return _normalise(qt, qyt)
