@@ -16,6 +16,11 @@ the server runs out of memory long before it runs out of CPU, so ``explorer-app`
   that page's pool that failed to start or died (seen here: ``zmq.error.ZMQError: Address already
   in use`` when two kernels race for a port) are dropped and replaced.  Voila hands them out as they
   are: the visitor got an empty page, and a pool entry whose start raised was never refilled.
+* :func:`limit_pool_refills` -- a page's pool refills after each visitor takes a kernel, and a class
+  arriving at once emptied a 20-kernel pool and started 20 replacements (each imports numpy,
+  plotly, torch and runs the notebook: ~4 s of CPU) on the cores its visitors were rendering on.
+  Refills now start at most ``concurrency`` at a time, each holding its slot until its notebook
+  has run; the pool filled at start-up is not affected.
 * :class:`VisitorKernelManager` -- jupyter_server's kernel manager plus a second culling rule:
   ``cull_connected_timeout`` shuts down kernels whose page is still open but unused for that
   long (``MappingKernelManager.cull_idle_timeout`` with ``cull_connected=False`` handles pages
@@ -57,6 +62,9 @@ RETRY_AFTER = 60
 #: Seconds to wait for a preheated kernel to answer before giving up on it (nbclient's default
 #: ``startup_timeout``, which Voila would wait anyway).
 POOL_KERNEL_STARTUP_TIMEOUT = 60.0
+#: Seconds a pool refill holds its slot at most while its notebook runs (Voila's execution timeout
+#: is 120 s per cell; a refill is normally done in 3-5 s on an idle core).
+REFILL_SLOT_SECONDS = 120.0
 
 
 def memory_bytes() -> int | None:
@@ -359,6 +367,56 @@ async def discard_dead_pool_kernels(
         manager.fill_if_needed(delay=0, notebook_name=notebook_path)
 
 
+def limit_pool_refills(manager, concurrency: int, slot_seconds: float = REFILL_SLOT_SECONDS,
+                       log: logging.Logger | None = None) -> bool:
+    """Start the preheated pool's refills at most ``concurrency`` at a time (0: no limit).
+
+    Voila's pooled kernel manager refills a page's pool ``fill_delay`` after each visitor takes a
+    kernel, every missing kernel at once (``_initialize`` with no ``kernel_id``: start a kernel,
+    then run the notebook in it as a background task). Wrapped here: a refill waits for a slot,
+    starts its kernel, and frees the slot when its notebook has run (or after ``slot_seconds``, or
+    if the start fails). A visitor who takes a refill still queued waits for it as before.
+    Restarts (``kernel_id`` given) are not limited. Managers without a pool are left alone;
+    returns whether the manager was wrapped.
+    """
+    initialize = getattr(manager, "_initialize", None)
+    if concurrency <= 0 or initialize is None or not isinstance(getattr(manager, "_pools", None), dict):
+        return False
+    log = log or logging.getLogger(__name__)
+    slots = asyncio.Semaphore(concurrency)
+
+    async def limited(notebook_path: str, kernel_id: str | None = None, **kwargs):
+        if kernel_id is not None:
+            return await initialize(notebook_path, kernel_id, **kwargs)
+        await slots.acquire()
+        loop = asyncio.get_running_loop()
+        released = False
+
+        def release(*_args) -> None:
+            nonlocal released
+            if not released:
+                released = True
+                slots.release()
+
+        try:
+            content = await initialize(notebook_path, None, **kwargs)
+        except BaseException:
+            release()
+            raise
+        task = content.get("task") if isinstance(content, dict) else None
+        if isinstance(task, asyncio.Future) and not task.done():
+            task.add_done_callback(release)
+            loop.call_later(slot_seconds, release)
+        else:
+            release()
+        log.debug("Pool refill for %s started kernel %s", notebook_path,
+                  content.get("kernel_id") if isinstance(content, dict) else None)
+        return content
+
+    manager._initialize = limited
+    return True
+
+
 class VisitorKernelManager(AsyncMappingKernelManager):
     """jupyter_server's kernel manager with a separate idle limit for kernels whose page is open.
 
@@ -400,6 +458,7 @@ __all__ = [
     "busy_page",
     "default_max_kernels",
     "discard_dead_pool_kernels",
+    "limit_pool_refills",
     "make_render_handler",
     "memory_bytes",
 ]

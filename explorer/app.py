@@ -285,6 +285,12 @@ def make_app_class():
         busy_retry_after = Integer(
             _serving.RETRY_AFTER, config=True, help="Seconds the busy page asks visitors to wait."
         )
+        pool_refill_concurrency = Integer(
+            -1,
+            config=True,
+            help="Preheated kernels refilled at the same time after visitors take them (each runs "
+            "its notebook, ~4 s of CPU). -1: half the CPU cores, at least 1; 0: no limit.",
+        )
 
         def pool_kernels(self) -> int:
             """Preheated kernels kept waiting (they live next to the visitors' kernels)."""
@@ -315,7 +321,13 @@ def make_app_class():
             if limit < 0:
                 limit = _serving.default_max_kernels(pool_kernels=self.pool_kernels())
             self.kernel_cap = _serving.KernelCap(limit)
-            return super().init_settings()
+            result = super().init_settings()
+            refills = self.pool_refill_concurrency
+            if refills < 0:
+                refills = max(1, (os.cpu_count() or 2) // 2)
+            if _serving.limit_pool_refills(self.kernel_manager, refills, log=self.log):
+                self.log.info("Preheated pools refill at most %d kernel(s) at a time", refills)
+            return result
 
         @default("config_file_paths")
         def _config_file_paths_default(self):

@@ -240,6 +240,9 @@ def test_behind_a_prefix_stripping_proxy(capped_server):
     assert status == 302
     assert headers["Location"] == "/voila/render/00_index.ipynb"
     assert f"{PROXY_PREFIX}voila/render/00_index.ipynb" in capped_server.log.read_text()  # announced
+    # pool refills are limited (explorer._serving.limit_pool_refills: half the cores, at least 1)
+    refills = max(1, (os.cpu_count() or 2) // 2)
+    assert f"refill at most {refills} kernel(s) at a time" in capped_server.log.read_text()
 
 
 def test_beacon_without_the_xsrf_token_is_refused(capped_server):

@@ -278,3 +278,78 @@ def test_managers_without_pools_are_left_alone(run_coroutine):
     assert run_coroutine(_serving.discard_dead_pool_kernels(no_pools, "page.ipynb")) == 0
     manager = _PoolManager(_entry())
     assert run_coroutine(_serving.discard_dead_pool_kernels(manager, "other.ipynb")) == 0
+
+
+class _RefillManager:
+    """Voila's ``_initialize`` as the pool uses it: start a kernel, run the notebook as a task."""
+
+    def __init__(self, render_s: float = 0.05, fail: bool = False):
+        self._pools: dict = {}
+        self.render_s, self.fail = render_s, fail
+        self.running = self.peak = self.started = 0
+        self.restarts: list[str] = []
+
+    async def _initialize(self, notebook_path, kernel_id=None, **kwargs):
+        if kernel_id is not None:
+            self.restarts.append(kernel_id)
+            return {"kernel_id": kernel_id, "task": None}
+        if self.fail:
+            raise RuntimeError("kernel died on start")
+        self.started += 1
+        self.running += 1
+        self.peak = max(self.peak, self.running)
+
+        async def render():
+            await asyncio.sleep(self.render_s)
+            self.running -= 1
+
+        return {"kernel_id": f"k{self.started}", "task": asyncio.get_running_loop().create_task(render())}
+
+
+async def _refill(manager, n: int, restart: bool = False):
+    out = await asyncio.gather(*(manager._initialize("page.ipynb") for _ in range(n)))
+    if restart:
+        await manager._initialize("page.ipynb", "k-restarted")
+    await asyncio.gather(*(c["task"] for c in out))
+    return out
+
+
+@pytest.mark.parametrize("concurrency, peak", [(1, 1), (2, 2), (0, 5)])
+def test_pool_refills_run_at_most_concurrency_notebooks_at_once(concurrency, peak, run_coroutine):
+    """A class emptying a pool started every refill at once (20 kernels running their notebooks on
+    2 cores, during the visitors' first renders); limited, at most ``concurrency`` notebooks run."""
+    manager = _RefillManager()
+    wrapped = _serving.limit_pool_refills(manager, concurrency)
+    assert wrapped is (concurrency > 0)
+    out = run_coroutine(_refill(manager, 5, restart=True))
+    assert manager.peak == peak and manager.started == 5
+    assert sorted(c["kernel_id"] for c in out) == [f"k{i}" for i in range(1, 6)]
+    assert manager.restarts == ["k-restarted"]  # a restart neither waits nor takes a slot
+
+
+def test_a_refill_that_fails_frees_its_slot_and_a_stuck_one_after_the_limit(run_coroutine):
+    failing = _RefillManager(fail=True)
+    _serving.limit_pool_refills(failing, 1)
+
+    async def two_failures():
+        for _ in range(2):  # the second would wait forever if the first kept its slot
+            with pytest.raises(RuntimeError, match="died"):
+                await asyncio.wait_for(failing._initialize("page.ipynb"), 1)
+
+    run_coroutine(two_failures())
+    stuck = _RefillManager(render_s=30)
+    _serving.limit_pool_refills(stuck, 1, slot_seconds=0.05)
+
+    async def second_starts_before_first_renders():
+        first = await stuck._initialize("page.ipynb")
+        second = await asyncio.wait_for(stuck._initialize("page.ipynb"), 2)
+        for c in (first, second):
+            c["task"].cancel()
+        return stuck.peak
+
+    assert run_coroutine(second_starts_before_first_renders()) == 2
+
+
+def test_managers_without_a_pool_are_not_wrapped():
+    assert _serving.limit_pool_refills(SimpleNamespace(), 1) is False
+    assert _serving.limit_pool_refills(SimpleNamespace(_initialize=None, _pools={}), 1) is False
