@@ -37,7 +37,7 @@ import html
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -65,6 +65,52 @@ POOL_KERNEL_STARTUP_TIMEOUT = 60.0
 #: Seconds a pool refill holds its slot at most while its notebook runs (Voila's execution timeout
 #: is 120 s per cell; a refill is normally done in 3-5 s on an idle core).
 REFILL_SLOT_SECONDS = 120.0
+#: A refill also waits while more than this share of the machine's CPU is busy (visitors moving
+#: sliders), sampled every REFILL_SAMPLE_SECONDS, for at most REFILL_MAX_WAIT seconds, unless a
+#: visitor is waiting for it (:func:`hurry_pool_refills`).
+REFILL_BUSY_SHARE = 0.5
+REFILL_SAMPLE_SECONDS = 0.5
+REFILL_MAX_WAIT = 120.0
+
+
+def cpu_times() -> tuple[float, float] | None:
+    """(busy, total) CPU time of the whole machine in clock ticks, from /proc/stat (None elsewhere)."""
+    try:
+        with open("/proc/stat", encoding="ascii") as fh:
+            fields = [float(v) for v in fh.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    if len(fields) < 5:
+        return None
+    idle = fields[3] + fields[4]  # idle + iowait
+    total = sum(fields[:8])  # user nice system idle iowait irq softirq steal (guests are in user)
+    return total - idle, total
+
+
+async def wait_for_quiet_cpu(hurry: asyncio.Event, busy_share: float = REFILL_BUSY_SHARE,
+                             sample: float = REFILL_SAMPLE_SECONDS, max_wait: float = REFILL_MAX_WAIT,
+                             times: Callable[[], tuple[float, float] | None] = cpu_times) -> str:
+    """Wait until the CPU is quiet: ``"quiet"``, ``"hurried"`` (``hurry`` was set), ``"timeout"``
+    after ``max_wait`` s, or ``"unknown"`` at once when the CPU load cannot be read."""
+    before = times()
+    if before is None:
+        return "unknown"
+    deadline = time.monotonic() + max_wait
+    while True:
+        try:
+            await asyncio.wait_for(hurry.wait(), sample)
+            return "hurried"
+        except TimeoutError:
+            pass
+        now = times()
+        if now is None:
+            return "unknown"
+        span = now[1] - before[1]
+        if span > 0 and (now[0] - before[0]) / span < busy_share:
+            return "quiet"
+        if time.monotonic() >= deadline:
+            return "timeout"
+        before = now
 
 
 def memory_bytes() -> int | None:
@@ -260,6 +306,7 @@ def make_render_handler(base: type, cap: KernelCap, retry_after: int = RETRY_AFT
             # /voila/api/shutdown/<kernel>, which otherwise refuses with 403 (voila#1458).
             _ = self.xsrf_token
             try:
+                hurry_pool_refills(manager, self.notebook_path or path)
                 await discard_dead_pool_kernels(manager, self.notebook_path or path, log=self.log)
                 await super().get(path)
             finally:
@@ -368,27 +415,41 @@ async def discard_dead_pool_kernels(
 
 
 def limit_pool_refills(manager, concurrency: int, slot_seconds: float = REFILL_SLOT_SECONDS,
-                       log: logging.Logger | None = None) -> bool:
-    """Start the preheated pool's refills at most ``concurrency`` at a time (0: no limit).
+                       log: logging.Logger | None = None,
+                       quiet: Callable[[asyncio.Event], Awaitable[str]] | None = wait_for_quiet_cpu) -> bool:
+    """Start the preheated pool's refills at most ``concurrency`` at a time (0: no limit), when the
+    CPU is quiet.
 
     Voila's pooled kernel manager refills a page's pool ``fill_delay`` after each visitor takes a
     kernel, every missing kernel at once (``_initialize`` with no ``kernel_id``: start a kernel,
     then run the notebook in it as a background task). Wrapped here: a refill waits for a slot,
-    starts its kernel, and frees the slot when its notebook has run (or after ``slot_seconds``, or
-    if the start fails). A visitor who takes a refill still queued waits for it as before.
-    Restarts (``kernel_id`` given) are not limited. Managers without a pool are left alone;
-    returns whether the manager was wrapped.
+    then (``quiet``, default :func:`wait_for_quiet_cpu`) until the visitors leave the CPU half
+    idle — or a visitor is waiting for this very pool (:func:`hurry_pool_refills`) — starts its
+    kernel, and frees the slot when its notebook has run (or after ``slot_seconds``, or if the
+    start fails). Restarts (``kernel_id`` given) are not limited. Managers without a pool are
+    left alone; returns whether the manager was wrapped.
     """
     initialize = getattr(manager, "_initialize", None)
     if concurrency <= 0 or initialize is None or not isinstance(getattr(manager, "_pools", None), dict):
         return False
     log = log or logging.getLogger(__name__)
     slots = asyncio.Semaphore(concurrency)
+    hurry = asyncio.Event()
+    manager._dx_refill_hurry = hurry
 
     async def limited(notebook_path: str, kernel_id: str | None = None, **kwargs):
         if kernel_id is not None:
             return await initialize(notebook_path, kernel_id, **kwargs)
         await slots.acquire()
+        if quiet is not None:
+            try:
+                how = await quiet(hurry)
+            except BaseException:
+                slots.release()
+                raise
+            if how == "hurried":
+                hurry.clear()
+            log.debug("Pool refill for %s: CPU %s", notebook_path, how)
         loop = asyncio.get_running_loop()
         released = False
 
@@ -415,6 +476,20 @@ def limit_pool_refills(manager, concurrency: int, slot_seconds: float = REFILL_S
 
     manager._initialize = limited
     return True
+
+
+def hurry_pool_refills(manager, notebook_path: str | None) -> bool:
+    """A visitor is about to take ``notebook_path``'s first pool entry and it is not ready: let a
+    refill waiting for a quiet CPU start now. Returns whether one was hurried."""
+    hurry = getattr(manager, "_dx_refill_hurry", None)
+    pools = getattr(manager, "_pools", None)
+    if hurry is None or not isinstance(pools, dict):
+        return False
+    pool = pools.get(notebook_path) or []
+    if pool and not pool[0].done():
+        hurry.set()
+        return True
+    return False
 
 
 class VisitorKernelManager(AsyncMappingKernelManager):
@@ -456,9 +531,12 @@ __all__ = [
     "Ticket",
     "VisitorKernelManager",
     "busy_page",
+    "cpu_times",
     "default_max_kernels",
     "discard_dead_pool_kernels",
+    "hurry_pool_refills",
     "limit_pool_refills",
     "make_render_handler",
     "memory_bytes",
+    "wait_for_quiet_cpu",
 ]

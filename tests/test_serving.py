@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -319,7 +320,7 @@ def test_pool_refills_run_at_most_concurrency_notebooks_at_once(concurrency, pea
     """A class emptying a pool started every refill at once (20 kernels running their notebooks on
     2 cores, during the visitors' first renders); limited, at most ``concurrency`` notebooks run."""
     manager = _RefillManager()
-    wrapped = _serving.limit_pool_refills(manager, concurrency)
+    wrapped = _serving.limit_pool_refills(manager, concurrency, quiet=None)
     assert wrapped is (concurrency > 0)
     out = run_coroutine(_refill(manager, 5, restart=True))
     assert manager.peak == peak and manager.started == 5
@@ -329,7 +330,7 @@ def test_pool_refills_run_at_most_concurrency_notebooks_at_once(concurrency, pea
 
 def test_a_refill_that_fails_frees_its_slot_and_a_stuck_one_after_the_limit(run_coroutine):
     failing = _RefillManager(fail=True)
-    _serving.limit_pool_refills(failing, 1)
+    _serving.limit_pool_refills(failing, 1, quiet=None)
 
     async def two_failures():
         for _ in range(2):  # the second would wait forever if the first kept its slot
@@ -338,7 +339,7 @@ def test_a_refill_that_fails_frees_its_slot_and_a_stuck_one_after_the_limit(run_
 
     run_coroutine(two_failures())
     stuck = _RefillManager(render_s=30)
-    _serving.limit_pool_refills(stuck, 1, slot_seconds=0.05)
+    _serving.limit_pool_refills(stuck, 1, slot_seconds=0.05, quiet=None)
 
     async def second_starts_before_first_renders():
         first = await stuck._initialize("page.ipynb")
@@ -353,3 +354,74 @@ def test_a_refill_that_fails_frees_its_slot_and_a_stuck_one_after_the_limit(run_
 def test_managers_without_a_pool_are_not_wrapped():
     assert _serving.limit_pool_refills(SimpleNamespace(), 1) is False
     assert _serving.limit_pool_refills(SimpleNamespace(_initialize=None, _pools={}), 1) is False
+
+
+def _fake_cpu(busy_shares):
+    """cpu_times() of a machine whose busy share over each successive sample is given."""
+    state = {"busy": 0.0, "total": 0.0, "i": 0}
+
+    def times():
+        if state["i"] > 0:
+            share = busy_shares[min(state["i"] - 1, len(busy_shares) - 1)]
+            state["busy"] += 100 * share
+            state["total"] += 100
+        state["i"] += 1
+        return state["busy"], state["total"]
+
+    return times
+
+
+@pytest.mark.parametrize("shares, max_wait, expected", [
+    ([0.1], 5, "quiet"),
+    ([0.95, 0.9, 0.2], 5, "quiet"),
+    ([0.95], 0.05, "timeout"),
+])
+def test_wait_for_quiet_cpu(shares, max_wait, expected, run_coroutine):
+    async def wait():
+        return await _serving.wait_for_quiet_cpu(asyncio.Event(), sample=0.01, max_wait=max_wait,
+                                                 times=_fake_cpu(shares))
+
+    assert run_coroutine(wait()) == expected
+
+
+def test_wait_for_quiet_cpu_is_cut_short_by_a_waiting_visitor_or_unreadable_load(run_coroutine):
+    async def hurried():
+        hurry = asyncio.Event()
+        asyncio.get_running_loop().call_later(0.05, hurry.set)
+        t0 = time.monotonic()
+        how = await _serving.wait_for_quiet_cpu(hurry, sample=0.01, max_wait=30, times=_fake_cpu([1.0]))
+        return how, time.monotonic() - t0
+
+    how, waited = run_coroutine(hurried())
+    assert how == "hurried" and waited < 5
+    assert run_coroutine(_serving.wait_for_quiet_cpu(asyncio.Event(), times=lambda: None)) == "unknown"
+    busy, total = _serving.cpu_times()  # this machine's /proc/stat
+    assert 0 < busy < total
+
+
+def test_busy_cpu_holds_refills_back_until_a_visitor_waits_for_one(run_coroutine):
+    """Refills yield to visitors' slider moves (a busy CPU), but not to a visitor who arrives to an
+    empty pool: ``hurry_pool_refills`` (called by the render handler) lets the next one start."""
+    manager = _RefillManager()
+    shares = [1.0]
+    _serving.limit_pool_refills(
+        manager, 1, quiet=lambda hurry: _serving.wait_for_quiet_cpu(
+            hurry, sample=0.01, max_wait=30, times=_fake_cpu(shares)))
+
+    async def scenario():
+        manager._pools["page.ipynb"] = [asyncio.ensure_future(manager._initialize("page.ipynb"))]
+        await asyncio.sleep(0.2)
+        held = manager.started  # CPU busy: nothing started
+        assert _serving.hurry_pool_refills(manager, "page.ipynb") is True
+        first = await asyncio.wait_for(manager._pools["page.ipynb"][0], 5)
+        await first["task"]
+        second = asyncio.ensure_future(manager._initialize("page.ipynb"))
+        await asyncio.sleep(0.2)
+        held_again = manager.started  # the hurry was used up: busy CPU holds the next one
+        shares[0] = 0.1  # the class stops moving sliders
+        await asyncio.wait_for(second, 5)
+        return held, held_again, manager.started
+
+    assert run_coroutine(scenario()) == (0, 1, 2)
+    assert _serving.hurry_pool_refills(manager, "page.ipynb") is False  # its entry is ready
+    assert _serving.hurry_pool_refills(SimpleNamespace(), "page.ipynb") is False
