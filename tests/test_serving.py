@@ -157,6 +157,7 @@ def test_voila_json_serving_settings():
     assert connected >= 2 * culling["cull_idle_timeout"]  # a reader is not cut off before a leaver
     assert conf["ExplorerVoila"]["max_kernels"] == -1  # sized for the machine
     assert conf["ExplorerVoila"]["busy_retry_after"] == 60
+    assert conf["ExplorerVoila"]["pool_refill_concurrency"] == -1  # half the cores
 
 
 def test_app_reads_the_serving_settings(tmp_path):
