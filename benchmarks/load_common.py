@@ -14,7 +14,6 @@ import asyncio
 import json
 import os
 import re
-import signal
 import socket
 import statistics
 import subprocess
@@ -24,6 +23,8 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from explorer.app import stop_app
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MAX_VISITORS = 60
@@ -225,17 +226,7 @@ def wait_kernels_idle(server_pid: int, timeout: float, threshold: float = 5.0) -
 
 def stop_server(proc: subprocess.Popen) -> None:
     """SIGTERM (Voila shuts its kernels down), then SIGKILL to the server's own process group."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)  # stragglers in the server's own session
-    except (ProcessLookupError, PermissionError):
-        pass
+    stop_app(proc)
 
 
 def kernel_processes(server_pid: int) -> dict[str, object]:

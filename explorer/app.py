@@ -32,7 +32,9 @@ import argparse
 import errno
 import os
 import re
+import signal
 import socket
+import subprocess
 import sys
 import warnings
 from collections.abc import Sequence
@@ -259,6 +261,23 @@ def check_port_free(host: str, port: int) -> None:
                         f"or choose another port, e.g. explorer-app --port {port + 1}"
                     ) from exc
                 raise PortInUse(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+
+
+def stop_app(proc: subprocess.Popen) -> None:
+    """Stop an ``explorer-app`` started as a subprocess in its own session (``start_new_session``):
+    SIGTERM (Voila shuts its kernels down, 3-5 s), wait, then SIGKILL the session's process group
+    (kernels are the server's children there) to take out any straggler."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def make_app_class():

@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -26,6 +25,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+
+from explorer.app import stop_app
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "test-artifacts"
@@ -127,21 +128,6 @@ class AppServer:
         return target
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    """SIGTERM (Voila then shuts its kernels down, 3-5 s), wait, SIGKILL the group if needed."""
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
-    # Kernels are Voila's children in its own session; take out any straggler.
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 @pytest.fixture(scope="session")
@@ -186,7 +172,7 @@ def app_server(tmp_path_factory, request) -> AppServer:
                 time.sleep(0.1)
         yield server
     finally:
-        _stop(proc)
+        stop_app(proc)
         if server.failures:
             server.save_log("session")
 
