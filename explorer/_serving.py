@@ -417,41 +417,52 @@ async def discard_dead_pool_kernels(
 def limit_pool_refills(manager, concurrency: int, slot_seconds: float = REFILL_SLOT_SECONDS,
                        log: logging.Logger | None = None,
                        quiet: Callable[[asyncio.Event], Awaitable[str]] | None = wait_for_quiet_cpu) -> bool:
-    """Start the preheated pool's refills at most ``concurrency`` at a time (0: no limit), when the
-    CPU is quiet.
+    """Start the preheated pool's refills when the CPU is quiet, at most ``concurrency`` at a time
+    (0: no limit) — but at once for a visitor who is waiting for one.
 
     Voila's pooled kernel manager refills a page's pool ``fill_delay`` after each visitor takes a
     kernel, every missing kernel at once (``_initialize`` with no ``kernel_id``: start a kernel,
-    then run the notebook in it as a background task). Wrapped here: a refill waits for a slot,
-    then (``quiet``, default :func:`wait_for_quiet_cpu`) until the visitors leave the CPU half
-    idle — or a visitor is waiting for this very pool (:func:`hurry_pool_refills`) — starts its
-    kernel, and frees the slot when its notebook has run (or after ``slot_seconds``, or if the
-    start fails). Restarts (``kernel_id`` given) are not limited. Managers without a pool are
-    left alone; returns whether the manager was wrapped.
+    then run the notebook in it as a background task). Wrapped here: a refill first waits
+    (``quiet``, default :func:`wait_for_quiet_cpu`) until the visitors leave the CPU half idle,
+    then for one of ``concurrency`` slots, starts its kernel and frees the slot when its notebook
+    has run (or after ``slot_seconds``, or if the start fails). When a visitor arrives to a pool
+    whose next entry is such a waiting refill (:func:`hurry_pool_refills`, one event per page),
+    that page's waiting refills skip both waits. Restarts (``kernel_id`` given) are not limited.
+    Managers without a pool are left alone; returns whether the manager was wrapped.
     """
     initialize = getattr(manager, "_initialize", None)
     if concurrency <= 0 or initialize is None or not isinstance(getattr(manager, "_pools", None), dict):
         return False
     log = log or logging.getLogger(__name__)
     slots = asyncio.Semaphore(concurrency)
-    hurry = asyncio.Event()
+    hurry: dict[str | None, asyncio.Event] = {}
     manager._dx_refill_hurry = hurry
+
+    async def slot_unless_hurried(event: asyncio.Event) -> bool:
+        """Take a slot (True), or give up waiting for one when ``event`` is set (False)."""
+        if event.is_set():
+            return False
+        acquire = asyncio.ensure_future(slots.acquire())
+        hurried = asyncio.ensure_future(event.wait())
+        try:
+            await asyncio.wait({acquire, hurried}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            hurried.cancel()
+            if not acquire.done():
+                acquire.cancel()
+        return acquire.done() and not acquire.cancelled()
 
     async def limited(notebook_path: str, kernel_id: str | None = None, **kwargs):
         if kernel_id is not None:
             return await initialize(notebook_path, kernel_id, **kwargs)
-        await slots.acquire()
-        if quiet is not None:
-            try:
-                how = await quiet(hurry)
-            except BaseException:
-                slots.release()
-                raise
-            if how == "hurried":
-                hurry.clear()
-            log.debug("Pool refill for %s: CPU %s", notebook_path, how)
-        loop = asyncio.get_running_loop()
-        released = False
+        event = hurry.setdefault(notebook_path, asyncio.Event())
+        how = "no wait" if quiet is None else await quiet(event)
+        has_slot = False if how == "hurried" else await slot_unless_hurried(event)
+        if event.is_set():
+            how = "hurried"
+            event.clear()  # used: the next refill of this page waits again
+        log.debug("Pool refill for %s: %s", notebook_path, how)
+        released = not has_slot
 
         def release(*_args) -> None:
             nonlocal released
@@ -467,11 +478,9 @@ def limit_pool_refills(manager, concurrency: int, slot_seconds: float = REFILL_S
         task = content.get("task") if isinstance(content, dict) else None
         if isinstance(task, asyncio.Future) and not task.done():
             task.add_done_callback(release)
-            loop.call_later(slot_seconds, release)
+            asyncio.get_running_loop().call_later(slot_seconds, release)
         else:
             release()
-        log.debug("Pool refill for %s started kernel %s", notebook_path,
-                  content.get("kernel_id") if isinstance(content, dict) else None)
         return content
 
     manager._initialize = limited
@@ -479,15 +488,15 @@ def limit_pool_refills(manager, concurrency: int, slot_seconds: float = REFILL_S
 
 
 def hurry_pool_refills(manager, notebook_path: str | None) -> bool:
-    """A visitor is about to take ``notebook_path``'s first pool entry and it is not ready: let a
-    refill waiting for a quiet CPU start now. Returns whether one was hurried."""
+    """A visitor is about to take ``notebook_path``'s first pool entry and it is not ready: let that
+    page's refills that wait for a quiet CPU or a slot start now. Returns whether one was hurried."""
     hurry = getattr(manager, "_dx_refill_hurry", None)
     pools = getattr(manager, "_pools", None)
-    if hurry is None or not isinstance(pools, dict):
+    if not isinstance(hurry, dict) or not isinstance(pools, dict):
         return False
     pool = pools.get(notebook_path) or []
     if pool and not pool[0].done():
-        hurry.set()
+        hurry.setdefault(notebook_path, asyncio.Event()).set()
         return True
     return False
 

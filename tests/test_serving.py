@@ -426,3 +426,32 @@ def test_busy_cpu_holds_refills_back_until_a_visitor_waits_for_one(run_coroutine
     assert run_coroutine(scenario()) == (0, 1, 2)
     assert _serving.hurry_pool_refills(manager, "page.ipynb") is False  # its entry is ready
     assert _serving.hurry_pool_refills(SimpleNamespace(), "page.ipynb") is False
+
+
+def test_a_visitor_waiting_for_one_page_is_not_held_up_by_another_pages_refills(run_coroutine):
+    """Hurrying is per page, and a hurried refill skips the slot: page A's refill rendering (slot
+    taken) and another waiting for a quiet CPU do not delay the refill a page-B visitor waits for."""
+    manager = _RefillManager(render_s=30)
+    _serving.limit_pool_refills(
+        manager, 1, quiet=lambda hurry: _serving.wait_for_quiet_cpu(
+            hurry, sample=0.01, max_wait=30, times=_fake_cpu([1.0])))
+
+    async def scenario():
+        a1 = asyncio.ensure_future(manager._initialize("a.ipynb"))
+        manager._pools["a.ipynb"] = [a1]
+        _serving.hurry_pool_refills(manager, "a.ipynb")
+        first = await asyncio.wait_for(a1, 5)  # a's refill renders for 30 s, holding the only slot
+        a2 = asyncio.ensure_future(manager._initialize("a.ipynb"))
+        b1 = asyncio.ensure_future(manager._initialize("b.ipynb"))
+        manager._pools.update({"a.ipynb": [a2], "b.ipynb": [b1]})
+        await asyncio.sleep(0.1)
+        assert manager.started == 1  # busy CPU: both wait
+        assert _serving.hurry_pool_refills(manager, "b.ipynb")
+        second = await asyncio.wait_for(b1, 5)
+        started = manager.started
+        a2.cancel()
+        for c in (first, second):
+            c["task"].cancel()
+        return second["kernel_id"], started
+
+    assert run_coroutine(scenario()) == ("k2", 2)  # b started beside a's running refill; a2 still waits
