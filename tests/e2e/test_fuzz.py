@@ -40,6 +40,15 @@ SEED = int(os.environ.get("DX_FUZZ_SEED", time.strftime("%j")))
 """Which widgets a run starts with and its random values: by default the day of the year, so
 successive CI runs cover different widgets of a tab; ``DX_FUZZ_SEED=N`` repeats a run (the seed is
 printed, and named in a failure)."""
+JS_TEXT_WITHOUT_UPLOAD_PROSE = """() => {
+  let text = document.body.innerText;
+  for (const box of document.querySelectorAll('.dx-upload')) {
+    const prose = box.innerText;
+    if (prose) text = text.split(prose).join(' ');
+  }
+  for (const preview of document.querySelectorAll('.dx-upload-preview')) text += ' ' + preview.innerText;
+  return text;
+}"""
 NAN = re.compile(r"(?<![A-Za-z])nan(?![A-Za-z])", re.IGNORECASE)
 
 JS_OBSERVE = """(root) => {
@@ -64,12 +73,11 @@ def check(page, e2e, what: str) -> None:
     page must say in words, not crash on."""
     e2e.assert_no_error_text(page)
     e2e.assert_no_page_errors(page)
-    text = page.inner_text("body")
     # the upload box's prose speaks of NaN rows by design ("rows with … NaN or ±inf are dropped");
-    # its preview of the data shown to the visitor is still checked
-    for prose in page.locator(".dx-upload").all_inner_texts():
-        text = text.replace(prose, " ")
-    text += " ".join(page.locator(".dx-upload-preview").all_inner_texts())
+    # its preview of the data shown to the visitor is still checked. One snapshot in the page: read
+    # in separate calls, the box could change in between (the page still updating) and its prose
+    # then no longer matched the body's text
+    text = page.evaluate(JS_TEXT_WITHOUT_UPLOAD_PROSE)
     found = NAN.search(text)
     if found is not None:
         around = text[max(0, found.start() - 200):found.end() + 200]

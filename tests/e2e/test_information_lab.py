@@ -171,7 +171,8 @@ def test_saturation_run_button_streams_infonce_and_the_wd(lab, e2e):
     assert trace(lab, ".dx-sat-figure", "InfoNCE estimate")[1] == 0  # waits for its button
     lab.locator(".dx-sat-n select").select_option(label="128")
     lab.locator(".dx-sat-steps select").select_option(label="100")
-    wait_trace(lab, ".dx-sat-figure", "InfoNCE's ceiling log n = 4.85", e2e.update_timeout)
+    # scored on the 64 held-out pairs of 128
+    wait_trace(lab, ".dx-sat-figure", "InfoNCE's ceiling log 64 = 4.16", e2e.update_timeout)
     t0 = time.monotonic()
     lab.locator(".dx-sat-run").click()
     wait_trace(lab, ".dx-sat-figure", "InfoNCE estimate", e2e.update_timeout * 10, min_points=1)
