@@ -4,6 +4,7 @@ LatestRunner (supersession, streaming, errors), ErrorBox, FigureSlot, theme."""
 from __future__ import annotations
 
 import math
+import os
 import queue
 import subprocess
 import sys
@@ -268,6 +269,78 @@ def test_inline_mode_runs_in_submit():
     done = []
     runner.submit(lambda job: threading.current_thread(), on_done=done.append)
     assert done == [threading.current_thread()] and not runner.busy
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+@pytest.mark.parametrize(("env", "steps"), [(None, 10), ("0", 0), ("3", 3), ("junk", 10)])
+def test_worker_threads_run_niced_below_the_main_thread(env, steps):
+    """Under a class, kernels' fits give way to every kernel's main thread (slider answers); the
+    main thread itself is never lowered. Run in a subprocess: nice cannot be raised back."""
+    code = ("import os, threading\n"
+            "from explorer.ui.widgets.tasks import LatestRunner\n"
+            "main = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())\n"
+            "r = LatestRunner(background=True)\n"
+            "seen = []\n"
+            "r.submit(lambda job: seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))\n"
+            "assert r.wait(30)\n"
+            "after = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())\n"
+            "print(seen[0] - main, after - main, main)\n")
+    env_vars = {k: v for k, v in os.environ.items() if k != "EXPLORER_WORKER_NICE"}
+    if env is not None:
+        env_vars["EXPLORER_WORKER_NICE"] = env
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env=env_vars)
+    assert proc.returncode == 0, proc.stderr
+    worker, main_after, main = (int(v) for v in proc.stdout.split())
+    assert worker == min(steps, 19 - main) and main_after == 0
+
+
+def test_workers_pause_while_the_kernel_handles_a_message_and_resume_after():
+    """The gate wraps the kernel's shell dispatch: while a message is handled a worker waits at its
+    next check (GIL released), the main thread never waits, and a long message does not stall the
+    work for more than the limit per check."""
+    import asyncio
+
+    from explorer.ui.widgets import priority
+
+    class FakeKernel:
+        async def dispatch_shell(self, msg, subshell_id=None):
+            entered.set()
+            while not release.is_set():
+                await asyncio.sleep(0.005)
+            return msg
+
+    entered, release = threading.Event(), threading.Event()
+    kernel = FakeKernel()
+    assert priority.install_ui_gate(kernel) and priority.install_ui_gate(kernel)  # idempotent
+    checks = []
+    runner = LatestRunner(dispatch=lambda fn: fn())
+
+    def work(job):
+        while not release.is_set():
+            entered.wait(10)
+            t0 = time.monotonic()
+            job.check()
+            checks.append((time.monotonic() - t0, priority.ui_busy()))
+        return len(checks)
+
+    def handle():
+        assert asyncio.run(kernel.dispatch_shell("msg")) == "msg"
+
+    main = threading.Thread(target=handle)
+    main.start()
+    runner.submit(work)
+    time.sleep(0.3)
+    assert priority.ui_busy() and len(checks) == 0  # the worker waits at its first check
+    t0 = time.monotonic()
+    priority.yield_to_ui()  # the main thread never waits: here it is the test's thread
+    assert time.monotonic() - t0 < 0.05
+    release.set()
+    main.join(10)
+    assert runner.wait(10) and not priority.ui_busy()
+    assert checks and checks[0][0] > 0.2 and not checks[0][1]
+    assert priority.yield_to_ui() is False
+    assert priority.install_ui_gate(None) is False
 
 
 def test_fps_must_be_positive():

@@ -11,7 +11,9 @@
 * :mod:`~explorer.ui.widgets.links` — :class:`ViewLink`: a page's controls in its URL's query
   string (a link opens that view; "Copy link to this view" writes it back);
 * :mod:`~explorer.ui.widgets.tasks` — :class:`LatestRunner`: long work on a background thread,
-  partial results streamed, a newer request superseding the running one.
+  partial results streamed, a newer request superseding the running one;
+* :mod:`~explorer.ui.widgets.priority` — the workers run niced and pause while their kernel
+  answers a control, so a class's fits never delay a visitor's first response.
 """
 
 from explorer.ui.widgets import theme

@@ -45,6 +45,8 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+from explorer.ui.widgets.priority import install_ui_gate, lower_this_thread, yield_to_ui
+
 __all__ = ["INLINE_ENV", "Cancelled", "Job", "LatestRunner", "busy_runners", "kernel_loop",
            "ui_thread_dispatch"]
 
@@ -96,14 +98,18 @@ def busy_runners() -> list[str]:
     return sorted(runner.name for runner in list(_RUNNERS) if runner.busy)
 
 
-def kernel_loop() -> Any | None:
-    """The running kernel's main event loop (tornado; the thread that handles the widgets'
-    messages), or ``None`` outside a kernel."""
+def _kernel() -> Any | None:
     try:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover - IPython ships with ipywidgets
         return None
-    return getattr(getattr(get_ipython(), "kernel", None), "io_loop", None)
+    return getattr(get_ipython(), "kernel", None)
+
+
+def kernel_loop() -> Any | None:
+    """The running kernel's main event loop (tornado; the thread that handles the widgets'
+    messages), or ``None`` outside a kernel."""
+    return getattr(_kernel(), "io_loop", None)
 
 
 def ui_thread_dispatch() -> Dispatch | None:
@@ -137,7 +143,10 @@ class Job:
         self._cancel.set()
 
     def check(self) -> None:
-        """Raise :class:`Cancelled` if superseded; hand over a held-back partial if it is time."""
+        """Raise :class:`Cancelled` if superseded; hand over a held-back partial if it is time.
+        On a worker thread, first wait while the kernel's main thread handles a message
+        (:func:`~explorer.ui.widgets.priority.yield_to_ui`)."""
+        yield_to_ui()
         if self._cancel.is_set():
             raise Cancelled
         if self._pending is not None and time.monotonic() - self._last_emit >= self._runner.interval:
@@ -145,7 +154,9 @@ class Job:
 
     def emit(self, value: Any) -> None:
         """A partial result: handed to ``on_partial`` at most ``fps`` times per second (the most
-        recent one wins; the final result supersedes any still held back)."""
+        recent one wins; the final result supersedes any still held back). Yields to the UI
+        like :meth:`check`."""
+        yield_to_ui()
         if self._cancel.is_set():
             raise Cancelled
         if self._on_partial is None:
@@ -194,6 +205,8 @@ class LatestRunner:
         self.name = name
         self._queue: queue.SimpleQueue | None = None
         self._dispatch = dispatch if dispatch is not None else ui_thread_dispatch()
+        if background and dispatch is None and self._dispatch is not None:
+            install_ui_gate(_kernel())  # in a kernel: workers pause while it answers a control
         if self._dispatch is None and not background:  # inline: everything on the caller's thread
             self._dispatch = _call
         elif self._dispatch is None:  # no kernel: callbacks wait for wait()/flush() on the caller's thread
@@ -282,6 +295,7 @@ class LatestRunner:
             self._thread.start()
 
     def _loop(self) -> None:
+        lower_this_thread()
         while True:
             with self._cond:
                 while self._next is None:
