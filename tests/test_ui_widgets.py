@@ -297,8 +297,7 @@ def test_worker_threads_run_niced_below_the_main_thread(env, steps):
 
 def test_workers_pause_while_the_kernel_handles_a_message_and_resume_after():
     """The gate wraps the kernel's shell dispatch: while a message is handled a worker waits at its
-    next check (GIL released), the main thread never waits, and a long message does not stall the
-    work for more than the limit per check."""
+    next check (GIL released) and resumes when it is done; the main thread never waits."""
     import asyncio
 
     from explorer.ui.widgets import priority

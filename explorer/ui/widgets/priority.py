@@ -54,10 +54,11 @@ def lower_this_thread() -> int:
     tid = threading.get_native_id()
     try:
         now = os.getpriority(os.PRIO_PROCESS, tid)
-        os.setpriority(os.PRIO_PROCESS, tid, min(19, now + steps))
+        target = min(19, now + steps)  # 19: the lowest priority there is
+        os.setpriority(os.PRIO_PROCESS, tid, target)
     except OSError:
         return 0
-    return min(19, now + steps) - now
+    return target - now
 
 
 def ui_busy() -> bool:
