@@ -76,6 +76,7 @@ from load_common import (
     VisitResult,
     arrival_delay,
     parse_pool_size,
+    pauses_for,
     pool_kernel_count,
     pools_with,
     run_page,
@@ -147,7 +148,7 @@ JS_KERNEL_ID = "() => JSON.parse(document.getElementById('jupyter-config-data').
 # --- browser visitors -------------------------------------------------------------------------------
 
 
-async def visit(browser, base_url: str, name: str, page_def: Page, index: int, moves: int, think: float,
+async def visit(browser, base_url: str, name: str, page_def: Page, index: int, moves: int, pauses,
                 timeout_ms: float, delay: float, deadline: float) -> VisitResult:
     """One browser visitor (a fresh browser context); returns its record and its closer."""
     result = Visit(page=name, index=index)
@@ -189,8 +190,8 @@ async def visit(browser, base_url: str, name: str, page_def: Page, index: int, m
                 result.errors.append("run deadline reached before all moves")
                 break
             await page.wait_for_function(JS_QUIET, arg=QUIET_BEFORE_MS, timeout=timeout_ms, polling=50)
-            if think > 0 and i > 0:
-                await asyncio.sleep(think)
+            if pauses is not None and i > 0:
+                await asyncio.sleep(next(pauses))
             await handle.focus()
             await page.evaluate("() => window.__dx.arm()")
             await page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
@@ -236,8 +237,8 @@ async def run_browser(args, base_url: str, server_pid: int | None, deadline: flo
             def visit_all(name: str):
                 timeout_ms = 1e3 * max(5.0, min(args.op_timeout, deadline - time.monotonic()))
                 return asyncio.gather(*(
-                    visit(browser, base_url, name, PAGES[name], i, args.moves, args.think, timeout_ms,
-                          arrival_delay(i, args.visitors, args.ramp), deadline)
+                    visit(browser, base_url, name, PAGES[name], i, args.moves, pauses_for(i, args),
+                          timeout_ms, arrival_delay(i, args.visitors, args.ramp), deadline)
                     for i in range(args.visitors)))
 
             return await run_pages(args.pages, deadline,
@@ -267,6 +268,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--think", type=float, default=0.0,
                         help="seconds a visitor waits between moves, as a student looks at the plot "
                         "(default 0)")
+    parser.add_argument("--think-spread", type=float, default=0.5,
+                        help="each pause is drawn from think x [1 - F, 1 + F], seeded per visitor "
+                        "(default 0.5; 0: all visitors move in step, the worst case)")
     parser.add_argument("--pages", default="index,calculator,mode_seeking",
                         help=f"comma-separated, from {', '.join(PAGES)} "
                         "(default: index, calculator, mode_seeking)")
@@ -298,6 +302,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         parser.error(f"--moves must be between 0 and {MAX_MOVES}")
     if not 0 <= args.think <= MAX_THINK_S:
         parser.error(f"--think must be between 0 and {MAX_THINK_S:.0f} seconds")
+    if not 0 <= args.think_spread <= 1:
+        parser.error("--think-spread must be between 0 and 1")
     if not 0 < args.timeout <= 3600:
         parser.error("--timeout must be in (0, 3600] seconds")
     if not 0 < args.op_timeout <= args.timeout:
@@ -361,7 +367,8 @@ def main(argv=None) -> int:
     load_after = os.getloadavg()
     own_cpu = time.process_time() - cpu0
     print(f"\n{args.protocol} protocol: {args.visitors} visitor(s) per page, {args.moves} move(s) each, "
-          f"think {args.think:g} s, {time.monotonic() - t0:.0f} s; {os.cpu_count()} CPUs, load average "
+          f"think {args.think:g} s ± {args.think_spread:.0%}, {time.monotonic() - t0:.0f} s; "
+          f"{os.cpu_count()} CPUs, load average "
           f"{load_before[0]:.1f} before / {load_after[0]:.1f} after; load generator CPU {own_cpu:.1f} s; "
           f"{time.strftime('%Y-%m-%d %H:%M')}\n")
     print(table(results))
@@ -375,7 +382,8 @@ def main(argv=None) -> int:
         print("\nlast lines of the server log:\n" + failed_log[-1500:])
     if args.json:
         meta = {"protocol": args.protocol, "visitors": args.visitors, "moves": args.moves,
-                "think": args.think, "pool_size": args.pool_size, "cpus": os.cpu_count(),
+                "think": args.think, "think_spread": args.think_spread, "pool_size": args.pool_size,
+                "cpus": os.cpu_count(),
                 "load_before": load_before, "load_after": load_after, "generator_cpu_s": own_cpu,
                 "date": time.strftime("%Y-%m-%d %H:%M")}
         args.json.write_text(json.dumps({"meta": meta, "results": results}, indent=1))

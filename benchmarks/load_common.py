@@ -105,6 +105,24 @@ def pct(values, q: float) -> float | None:
     return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
 
 
+def think_pauses(index: int, think: float, spread: float):
+    """Visitor ``index``'s pauses between moves: ``think`` s each, drawn uniformly from
+    ``think·[1 − spread, 1 + spread]`` by a generator seeded with ``index`` (the same run, the
+    same pauses). ``spread`` 0 keeps every visitor in step: a class that arrived together then
+    moves its sliders at the same instants, every time -- the worst case, not a class."""
+    import random
+
+    rng = random.Random(1_000_003 + index)
+    while True:
+        yield think * (1.0 + spread * (2.0 * rng.random() - 1.0))
+
+
+def pauses_for(index: int, args):
+    """:func:`think_pauses` for visitor ``index`` from the command line's ``--think`` and
+    ``--think-spread`` (None without think time)."""
+    return think_pauses(index, args.think, args.think_spread) if args.think > 0 else None
+
+
 def arrival_delay(index: int, visitors: int, ramp: float) -> float:
     """Seconds visitor ``index`` waits before arriving: arrivals spread evenly over ``ramp``."""
     return ramp * index / (visitors - 1) if visitors > 1 else 0.0

@@ -56,7 +56,16 @@ import uuid
 from typing import Any
 from urllib.parse import urlencode
 
-from load_common import ERROR_TEXTS, QUIET_AFTER_MS, QUIET_BEFORE_MS, Page, Visit, VisitResult, arrival_delay
+from load_common import (
+    ERROR_TEXTS,
+    QUIET_AFTER_MS,
+    QUIET_BEFORE_MS,
+    Page,
+    Visit,
+    VisitResult,
+    arrival_delay,
+    pauses_for,
+)
 from load_protocol import KernelChannels, Message
 
 #: The browser's widget manager gives the control comm this long before falling back.
@@ -295,7 +304,7 @@ class WsVisitor:
             await self.handle(msg)
 
 
-async def visit(http, base_url: str, name: str, page: Page, index: int, moves: int, think: float,
+async def visit(http, base_url: str, name: str, page: Page, index: int, moves: int, pauses,
                 timeout: float, delay: float, deadline: float) -> VisitResult:
     """One websocket visitor (see the module docstring); returns its record and its closer."""
     from tornado.httpclient import HTTPClientError
@@ -363,8 +372,8 @@ async def visit(http, base_url: str, name: str, page: Page, index: int, moves: i
                 result.errors.append("run deadline reached before all moves")
                 break
             await visitor.drain(QUIET_BEFORE_MS, timeout)
-            if think > 0 and i > 0:
-                await asyncio.sleep(think)
+            if pauses is not None and i > 0:
+                await asyncio.sleep(next(pauses))
                 await visitor.drain(QUIET_BEFORE_MS, timeout)
             value = step_value(visitor.states[slider]["state"], i)
             try:
@@ -400,6 +409,6 @@ async def visit_all(base_url: str, name: str, page: Page, args, deadline: float)
     """All of one page's websocket visitors, arriving together (or over ``args.ramp`` s)."""
     timeout = max(5.0, min(args.op_timeout, deadline - time.monotonic()))
     http = http_client(max_clients=2 * args.visitors + 4)
-    tasks = [visit(http, base_url, name, page, i, args.moves, args.think, timeout,
+    tasks = [visit(http, base_url, name, page, i, args.moves, pauses_for(i, args), timeout,
                    arrival_delay(i, args.visitors, args.ramp), deadline) for i in range(args.visitors)]
     return list(await asyncio.gather(*tasks))

@@ -60,6 +60,8 @@ def test_percentiles_interpolate_like_numpy():
         ["--op-timeout", "0"],
         ["--op-timeout", "700", "--timeout", "600"],
         ["--ramp", "-1"],
+        ["--think-spread", "-0.1"],
+        ["--think-spread", "1.5"],
         ["--pool-size", "calculator"],
         ["--pool-size", "nope=3"],
         ["--pool-size", "calculator=many"],
@@ -71,6 +73,29 @@ def test_percentiles_interpolate_like_numpy():
 def test_refuses_unbounded_or_remote_runs(argv):
     with pytest.raises(SystemExit):
         load.parse_args(argv)
+
+
+def test_think_pauses_spread_around_the_mean_reproducibly_and_differ_between_visitors():
+    from itertools import islice
+
+    def pauses(index, spread):
+        return list(islice(load_common.think_pauses(index, 3.0, spread), 400))
+
+    a = pauses(0, 0.5)
+    assert a == pauses(0, 0.5)  # the same run, the same pauses
+    assert min(a) >= 1.5 and max(a) <= 4.5
+    assert min(a) < 1.8 and max(a) > 4.2  # the whole range is used
+    assert sum(a) / len(a) == pytest.approx(3.0, abs=0.15)
+    assert a[:10] != pauses(1, 0.5)[:10]  # visitors fall out of step
+    assert pauses(4, 0.0) == [3.0] * 400  # 0: in step, the worst case
+
+
+def test_no_pauses_without_think_time():
+    args = load.parse_args(["--think", "0"])
+    assert load_common.pauses_for(0, args) is None
+    args = load.parse_args(["--think", "2", "--think-spread", "0.25"])
+    first = next(load_common.pauses_for(3, args))
+    assert 1.5 <= first <= 2.5
 
 
 def test_accepts_loopback_urls():

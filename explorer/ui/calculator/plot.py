@@ -89,13 +89,12 @@ def fill(fig: go.Figure, p: Any, q: Any, results: dict) -> None:
     fx, ft, fp, fw = _bars(fwd, lo, hi)
     rx, rt, rp, rw = _bars(rev, lo, hi)
     d = fig.data
-    xs = x.tolist()
-    d[0].x, d[0].y = xs, p.pdf(x).tolist()
-    d[1].x, d[1].y = xs, q.pdf(x).tolist()
+    d[0].x, d[0].y = x, p.pdf(x)  # numpy arrays: sent as binary buffers, not 500-element lists
+    d[1].x, d[1].y = x, q.pdf(x)
     for trace, dist in ((d[2], p), (d[3], q)):
         samples = getattr(dist, "samples", None)
         if samples is not None and np.ndim(samples) == 1:
-            trace.x, trace.visible = samples.tolist(), True
+            trace.x, trace.visible = samples, True
         else:
             trace.visible = False
     d[4].x, d[4].text, d[4].marker.pattern.shape, d[4].textposition = fx, ft, fp, fw
