@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
 import re
 import socket
 import statistics
@@ -110,8 +111,6 @@ def think_pauses(index: int, think: float, spread: float):
     ``think·[1 − spread, 1 + spread]`` by a generator seeded with ``index`` (the same run, the
     same pauses). ``spread`` 0 keeps every visitor in step: a class that arrived together then
     moves its sliders at the same instants, every time -- the worst case, not a class."""
-    import random
-
     rng = random.Random(1_000_003 + index)
     while True:
         yield think * (1.0 + spread * (2.0 * rng.random() - 1.0))

@@ -138,8 +138,10 @@ def sinkhorn_potentials(c, la, lb, eps, f=None, g=None, iters=20000, tol=None, s
     iterations than starting at a small ε. Symmetric mode (a = b) averages successive iterates;
     otherwise the final phase is over-relaxed, f ← (1−ω)f + ω T(g) with ω = 1.8 (Thibault,
     Chizat, Dossal & Papadakis 2017, "Overrelaxed Sinkhorn–Knopp algorithm"), which reaches the
-    same fixed point 5–10x faster at small ε. Small problems (m ≤ ``NEWTON_MAX_SIZE``) not
-    converged after ``NEWTON_AFTER`` sweeps are finished by Sinkhorn–Newton (:func:`_sinkhorn_newton`).
+    same fixed point 5–10x faster at small ε. Small problems (m ≤ ``NEWTON_MAX_SIZE``) try
+    Sinkhorn–Newton (:func:`_sinkhorn_newton`) after ``EARLY_NEWTON_AFTER`` sweeps at the target ε,
+    keeping it only if it converges within ``EARLY_NEWTON_STEPS`` steps; those still not converged
+    after ``NEWTON_AFTER`` sweeps are finished by Newton.
     Stops when the marginals of the plan are within ``tol`` of ``a`` and ``b`` in L1 (POT's
     criterion; unlike the change of the potentials it ignores the near-null directions along
     which nearly degenerate problems drift without changing the plan or the value). Default
