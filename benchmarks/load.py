@@ -194,6 +194,7 @@ async def visit(browser, base_url: str, name: str, page_def: Page, index: int, m
                 await asyncio.sleep(next(pauses))
             await handle.focus()
             await page.evaluate("() => window.__dx.arm()")
+            moved_at = time.time()
             await page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
             try:
                 await page.wait_for_function(JS_CHANGED, timeout=timeout_ms, polling="raf")
@@ -207,6 +208,7 @@ async def visit(browser, base_url: str, name: str, page_def: Page, index: int, m
                 result.errors.append(f"move {i}: keydown not seen")
                 continue
             result.response_ms.append(r["response"])
+            result.moved_at.append(moved_at)
             if r["plot"] is not None:
                 result.plot_ms.append(r["plot"])
             result.settled_ms.append(r["settled"])

@@ -86,6 +86,9 @@ class Visit:
     plot_ms: list[float] = field(default_factory=list)
     settled_ms: list[float] = field(default_factory=list)
     idle_ms: list[float] = field(default_factory=list)  # ws only: the kernel's idle for the move
+    #: Wall-clock time (epoch s) each move in ``response_ms`` was made: to line the slow moves up
+    #: with what the server did then (its log, a refill starting).
+    moved_at: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # not errors, but worth knowing (see the table)
 

@@ -376,6 +376,7 @@ async def visit(http, base_url: str, name: str, page: Page, index: int, moves: i
                 await asyncio.sleep(next(pauses))
                 await visitor.drain(QUIET_BEFORE_MS, timeout)
             value = step_value(visitor.states[slider]["state"], i)
+            moved_at = time.time()
             try:
                 times = await visitor.move(slider, value, timeout)
             except TimeoutError as exc:
@@ -386,6 +387,7 @@ async def visit(http, base_url: str, name: str, page: Page, index: int, moves: i
                 result.errors.append(f"move {i}: the page did not change")
                 continue
             result.response_ms.append(times["response"])
+            result.moved_at.append(moved_at)
             result.idle_ms.append(times["idle"])
             result.settled_ms.append(times["settled"] if times["settled"] is not None else times["idle"])
             if times["plot"] is not None:
