@@ -456,12 +456,14 @@ def limit_pool_refills(manager, concurrency: int, slot_seconds: float = REFILL_S
         if kernel_id is not None:
             return await initialize(notebook_path, kernel_id, **kwargs)
         event = hurry.setdefault(notebook_path, asyncio.Event())
+        asked = time.monotonic()
         how = "no wait" if quiet is None else await quiet(event)
         has_slot = False if how == "hurried" else await slot_unless_hurried(event)
         if event.is_set():
             how = "hurried"
             event.clear()  # used: the next refill of this page waits again
-        log.debug("Pool refill for %s: %s", notebook_path, how)
+        started = time.monotonic()
+        log.info("Pool refill for %s starts after %.1f s (%s)", notebook_path, started - asked, how)
         released = not has_slot
 
         def release(*_args) -> None:
@@ -469,6 +471,9 @@ def limit_pool_refills(manager, concurrency: int, slot_seconds: float = REFILL_S
             if not released:
                 released = True
                 slots.release()
+
+        def ready(*_args) -> None:
+            log.info("Pool refill for %s ready in %.1f s", notebook_path, time.monotonic() - started)
 
         try:
             content = await initialize(notebook_path, None, **kwargs)
@@ -478,6 +483,7 @@ def limit_pool_refills(manager, concurrency: int, slot_seconds: float = REFILL_S
         task = content.get("task") if isinstance(content, dict) else None
         if isinstance(task, asyncio.Future) and not task.done():
             task.add_done_callback(release)
+            task.add_done_callback(ready)
             asyncio.get_running_loop().call_later(slot_seconds, release)
         else:
             release()
