@@ -119,6 +119,8 @@ def test_a_malformed_link_shows_the_defaults_and_a_note_and_copy_follows_the_vie
         field = page.locator(".dx-link-url")
         field.wait_for(state="visible")
         assert field.input_value() == page.url
+        # the status is written once the clipboard has answered, after the field is shown
+        page.wait_for_function("() => document.querySelector('.dx-link-status').textContent !== ''")
         assert page.locator(".dx-link-status").inner_text() in (
             "Link copied", "Press Ctrl+C to copy the selected link")
         e2e.assert_clean(page)
