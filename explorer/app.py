@@ -289,7 +289,7 @@ def make_app_class():
     from voila.app import Voila
     from voila.tornado.handler import TornadoVoilaHandler
 
-    from explorer import _serving
+    from explorer import _serving, _templates
 
     class ExplorerVoila(Voila):
         name = "explorer-app"
@@ -341,6 +341,7 @@ def make_app_class():
                 limit = _serving.default_max_kernels(pool_kernels=self.pool_kernels())
             self.kernel_cap = _serving.KernelCap(limit)
             result = super().init_settings()
+            _templates.share_compiled_templates()  # each page render compiled them all again
             refills = self.pool_refill_concurrency
             if refills < 0:
                 refills = max(1, (os.cpu_count() or 2) // 2)
