@@ -12,8 +12,9 @@ Two kinds of visitor (``--protocol``):
   its JavaScript does.  Nothing is drawn: this measures the server's side of a class.
 
 All visitors of a page arrive together (``--ramp`` spreads them), so this is a class opening the
-link at once; ``--think S`` makes each wait S seconds between moves, as a student looking at the
-plot would.  Per page it reports, as a table (``load_common.table``):
+link at once; ``--think S`` makes each wait S seconds before each move, as a student looking at the
+plot would (before the first move too: a page just drawn is looked at before its slider is
+touched).  Per page it reports, as a table (``load_common.table``):
 
 * first render (p50 / p95 / max, s): browser: request -> the page's root widget and its plot
   drawn; ws: request -> every widget's state received (what the browser needs to draw);
@@ -190,7 +191,7 @@ async def visit(browser, base_url: str, name: str, page_def: Page, index: int, m
                 result.errors.append("run deadline reached before all moves")
                 break
             await page.wait_for_function(JS_QUIET, arg=QUIET_BEFORE_MS, timeout=timeout_ms, polling=50)
-            if pauses is not None and i > 0:
+            if pauses is not None:  # the first too: a student looks at the page before moving
                 await asyncio.sleep(next(pauses))
             await handle.focus()
             await page.evaluate("() => window.__dx.arm()")
@@ -268,8 +269,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--visitors", type=int, default=3, help="simultaneous visitors per page (default 3)")
     parser.add_argument("--moves", type=int, default=5, help="slider moves per visitor (default 5)")
     parser.add_argument("--think", type=float, default=0.0,
-                        help="seconds a visitor waits between moves, as a student looks at the plot "
-                        "(default 0)")
+                        help="seconds a visitor waits before each move (the first included), as a "
+                        "student looks at the plot (default 0: moves back to back, the first as soon "
+                        "as the page is drawn)")
     parser.add_argument("--think-spread", type=float, default=0.5,
                         help="each pause is drawn from think x [1 - F, 1 + F], seeded per visitor "
                         "(default 0.5; 0: all visitors move in step, the worst case)")

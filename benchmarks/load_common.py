@@ -110,10 +110,11 @@ def pct(values, q: float) -> float | None:
 
 
 def think_pauses(index: int, think: float, spread: float):
-    """Visitor ``index``'s pauses between moves: ``think`` s each, drawn uniformly from
-    ``think·[1 − spread, 1 + spread]`` by a generator seeded with ``index`` (the same run, the
-    same pauses). ``spread`` 0 keeps every visitor in step: a class that arrived together then
-    moves its sliders at the same instants, every time -- the worst case, not a class."""
+    """Visitor ``index``'s pauses, one before each move (the first included): ``think`` s each,
+    drawn uniformly from ``think·[1 − spread, 1 + spread]`` by a generator seeded with ``index``
+    (the same run, the same pauses). ``spread`` 0 keeps every visitor in step: a class that
+    arrived together then moves its sliders at the same instants, every time -- the worst case,
+    not a class."""
     rng = random.Random(1_000_003 + index)
     while True:
         yield think * (1.0 + spread * (2.0 * rng.random() - 1.0))

@@ -372,7 +372,7 @@ async def visit(http, base_url: str, name: str, page: Page, index: int, moves: i
                 result.errors.append("run deadline reached before all moves")
                 break
             await visitor.drain(QUIET_BEFORE_MS, timeout)
-            if pauses is not None and i > 0:
+            if pauses is not None:  # the first too: a student looks at the page before moving
                 await asyncio.sleep(next(pauses))
                 await visitor.drain(QUIET_BEFORE_MS, timeout)
             value = step_value(visitor.states[slider]["state"], i)
