@@ -179,6 +179,7 @@ async def visit(browser, base_url: str, name: str, page_def: Page, index: int, m
         await page.wait_for_function(JS_READY, arg=[page_def.root, page_def.plot], timeout=timeout_ms,
                                      polling=50)
         result.first_render_s = time.monotonic() - t0
+        result.drawn_at = time.time()
         result.kernel_id = await page.evaluate(JS_KERNEL_ID)
         body = await page.inner_text("body")
         result.errors += [f"error text on the page: {t!r}" for t in ERROR_TEXTS if t in body]

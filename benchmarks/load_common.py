@@ -89,6 +89,9 @@ class Visit:
     #: Wall-clock time (epoch s) each move in ``response_ms`` was made: to line the slow moves up
     #: with what the server did then (its log, a refill starting).
     moved_at: list[float] = field(default_factory=list)
+    #: Wall-clock time (epoch s) the first render was complete (the first move comes a think
+    #: pause after it).
+    drawn_at: float | None = None
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # not errors, but worth knowing (see the table)
 

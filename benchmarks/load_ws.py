@@ -356,6 +356,7 @@ async def visit(http, base_url: str, name: str, page: Page, index: int, moves: i
             await visitor.handle(msg)
         control_s = await visitor.load_states(timeout)
         result.first_render_s = time.monotonic() - t0
+        result.drawn_at = time.time()
         if control_s > CONTROL_COMM_TIMEOUT_S:
             result.notes.append(f"widget states took {control_s:.1f} s (a browser falls back after "
                                 f"{CONTROL_COMM_TIMEOUT_S:.0f} s to one request per model)")

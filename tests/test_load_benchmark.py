@@ -270,12 +270,14 @@ def test_pool_sizes_keep_every_other_page():
 def test_two_ws_visitors_two_moves(tmp_path):
     """The websocket visitor for real, small: the app started by load.py with a pool of two
     calculator kernels (no other page preheated), two visitors arriving together, two slider moves
-    each; no errors, numbers in sane ranges, memory read, both kernels freed by the beacon."""
+    each, a 0.5 s pause before each (the first too); no errors, numbers in sane ranges, memory
+    read, both kernels freed by the beacon."""
     out = tmp_path / "load.json"
     others = [f"--pool-size={name}=0" for name in load_common.PAGES if name != "calculator"]
     result = subprocess.run(
         [sys.executable, str(SCRIPT), "--protocol", "ws", "--visitors", "2", "--moves", "2",
          "--pages", "calculator", "--pool-size", "calculator=2", *others, "--timeout", "150",
+         "--think", "0.5", "--think-spread", "0",
          "--op-timeout", "60", "--json", str(out), "--server-log", str(tmp_path / "server.log")],
         capture_output=True, text=True, timeout=240, cwd=REPO_ROOT,
     )
@@ -287,6 +289,10 @@ def test_two_ws_visitors_two_moves(tmp_path):
     assert 0 < row["response_ms"]["p50"] <= row["idle_ms"]["p50"] * 1.5 + 50
     assert row["plot_ms"]["p50"] is not None  # the calculator's plot answered every move
     assert all(len(v["response_ms"]) == 2 for v in row["visits"])
+    for visit in row["visits"]:  # a pause before each move, the first included
+        first, second = visit["moved_at"]
+        assert first - visit["drawn_at"] >= 0.5
+        assert second - first >= 0.5 + visit["response_ms"][0] / 1000 - 0.01
     assert row["kernel_rss_mib"] > 50 and row["server_rss_mib"] > 50
     assert row["kernels_left"] == 0  # the beacon shut both kernels down
     log = (tmp_path / "server.log").read_text()
